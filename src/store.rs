@@ -1,0 +1,441 @@
+//! The sec-cs store: contents in, content references out, over an untrusted backend.
+//!
+//! A content of length n is cut into a chunk tree of height h (see [`crate::shape`]):
+//! leaves are content chunks, and each superchunk is the concatenation of its
+//! children's digests. Every node is wrapped by the crypto wrapper and stored under its
+//! digest, so equal nodes are stored once and shared by reference counting.
+
+use std::sync::{Mutex, MutexGuard};
+
+use crate::backend::Backend;
+use crate::chunking::{Boundary, ChunkingStrategy, RabinKarp};
+use crate::crypto::{CryptoWrapper, VerifyError};
+use crate::error::{Error, Result, hex};
+use crate::reference::ContentReference;
+use crate::refcount::{Counts, ReferenceCounting};
+use crate::shape;
+
+/// Heights above this are rejected: the default formula stays far below it for any
+/// 64-bit length, so only a faulty custom height function can reach it.
+pub const MAX_HEIGHT: u32 = 256;
+
+/// Capacity reserved up front for a content read; larger contents grow as they arrive,
+/// so that a forged length in a reference cannot force a huge allocation.
+const MAX_INITIAL_CAPACITY: u64 = 64 << 20;
+
+/// Maps a content length to the height of its tree.
+pub type HeightFunction = Box<dyn Fn(u64) -> u32 + Send + Sync>;
+/// Maps a tree level to its target chunk size.
+pub type LevelSizeFunction = Box<dyn Fn(u32) -> u64 + Send + Sync>;
+
+/// Configures and creates a [`Store`].
+pub struct StoreBuilder {
+    chunk_size: u64,
+    wrapper: Box<dyn CryptoWrapper>,
+    chunking: Option<Box<dyn ChunkingStrategy>>,
+    counting: ReferenceCounting,
+    height_function: Option<HeightFunction>,
+    level_size_function: Option<LevelSizeFunction>,
+}
+
+impl StoreBuilder {
+    /// Starts a configuration with target chunk size `chunk_size` (S) and `wrapper`.
+    pub fn new(chunk_size: u64, wrapper: Box<dyn CryptoWrapper>) -> Self {
+        Self {
+            chunk_size,
+            wrapper,
+            chunking: None,
+            counting: ReferenceCounting::KeySuffix,
+            height_function: None,
+            level_size_function: None,
+        }
+    }
+
+    /// Sets the chunking strategy (default: Rabin-Karp, window 48, seed 0).
+    pub fn chunking(mut self, strategy: Box<dyn ChunkingStrategy>) -> Self {
+        self.chunking = Some(strategy);
+        self
+    }
+
+    /// Sets where reference counts are kept (default: key suffix in the node backend).
+    pub fn reference_counting(mut self, counting: ReferenceCounting) -> Self {
+        self.counting = counting;
+        self
+    }
+
+    /// Replaces the content-length-to-height formula.
+    pub fn height_function(mut self, function: HeightFunction) -> Self {
+        self.height_function = Some(function);
+        self
+    }
+
+    /// Replaces the level-to-chunk-size formula; this also lifts the S ≥ 2R limit.
+    pub fn level_size_function(mut self, function: LevelSizeFunction) -> Self {
+        self.level_size_function = Some(function);
+        self
+    }
+
+    /// Creates the store over `backend`.
+    pub fn build(self, backend: Box<dyn Backend>) -> Result<Store> {
+        let digest_size = self.wrapper.digest_size();
+        let min_chunk_size = 2 * digest_size as u64;
+        if self.chunk_size == 0 {
+            return Err(Error::InvalidArgument {
+                name: "chunk size",
+                value: "0".into(),
+                hint: "use a positive chunk size (the default is 256 bytes)",
+            });
+        }
+        if self.chunk_size < min_chunk_size && self.level_size_function.is_none() {
+            return Err(Error::UnsupportedChunkSize {
+                chunk_size: self.chunk_size,
+                digest_size,
+                min: min_chunk_size,
+            });
+        }
+
+        let chunking = match self.chunking {
+            Some(strategy) => strategy,
+            None => Box::new(RabinKarp::new(
+                crate::chunking::rabin_karp::DEFAULT_WINDOW_SIZE,
+                crate::chunking::rabin_karp::DEFAULT_SEED,
+            )?),
+        };
+
+        Ok(Store {
+            backend,
+            wrapper: self.wrapper,
+            chunking,
+            counting: self.counting,
+            chunk_size: self.chunk_size,
+            height_function: self.height_function,
+            level_size_function: self.level_size_function,
+            write_lock: Mutex::new(()),
+        })
+    }
+}
+
+/// A sec-cs content store.
+///
+/// A store may be shared between threads: `put` and `delete` run one at a time
+/// (reference counts are read-modify-write), `get` runs alongside them.
+pub struct Store {
+    backend: Box<dyn Backend>,
+    wrapper: Box<dyn CryptoWrapper>,
+    chunking: Box<dyn ChunkingStrategy>,
+    counting: ReferenceCounting,
+    chunk_size: u64,
+    height_function: Option<HeightFunction>,
+    level_size_function: Option<LevelSizeFunction>,
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("chunk_size", &self.chunk_size)
+            .field("wrapper", &self.wrapper.kind())
+            .field("chunking", &self.chunking.describe())
+            .field("counting", &self.counting)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Starts a configuration; see [`StoreBuilder`].
+    pub fn builder(chunk_size: u64, wrapper: Box<dyn CryptoWrapper>) -> StoreBuilder {
+        StoreBuilder::new(chunk_size, wrapper)
+    }
+
+    /// Returns the target chunk size S.
+    pub fn chunk_size(&self) -> u64 {
+        self.chunk_size
+    }
+
+    /// Returns the digest size R of the crypto wrapper.
+    pub fn digest_size(&self) -> usize {
+        self.wrapper.digest_size()
+    }
+
+    /// Returns the length of this store's content references, R + 8.
+    pub fn reference_size(&self) -> usize {
+        self.digest_size() + 8
+    }
+
+    /// Returns the crypto wrapper.
+    pub fn wrapper(&self) -> &dyn CryptoWrapper {
+        self.wrapper.as_ref()
+    }
+
+    /// Returns the backend that holds the nodes.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    /// Returns the height of the tree of a content of `length` bytes.
+    pub fn height(&self, length: u64) -> Result<u32> {
+        let height = match &self.height_function {
+            Some(function) => function(length),
+            None => shape::default_height(length, self.chunk_size, self.digest_size()),
+        };
+        if height > MAX_HEIGHT {
+            return Err(Error::InvalidArgument {
+                name: "tree height",
+                value: height.to_string(),
+                hint: "the custom height function must return at most 256",
+            });
+        }
+        Ok(height)
+    }
+
+    /// Returns the target chunk size of tree level `level` (level 0 is S itself).
+    pub fn level_size(&self, level: u32) -> u64 {
+        match &self.level_size_function {
+            Some(function) => function(level),
+            None => shape::default_level_size(level, self.chunk_size, self.digest_size()),
+        }
+    }
+
+    /// Stores `content` and returns its reference. The root's count is incremented
+    /// unless `ignore_rc`, in which case the caller must delete with `ignore_rc` too.
+    pub fn put(&self, content: &[u8], ignore_rc: bool) -> Result<ContentReference> {
+        self.put_and_check_if_new(content, ignore_rc).map(|(reference, _)| reference)
+    }
+
+    /// Stores `content`; returns its reference and whether the root node was new.
+    pub fn put_and_check_if_new(
+        &self,
+        content: &[u8],
+        ignore_rc: bool,
+    ) -> Result<(ContentReference, bool)> {
+        let length = content.len() as u64;
+        let height = self.height(length)?;
+        let boundaries = self.tree_boundaries(content, height);
+
+        let _guard = self.lock_writes();
+        let counts = self.counts();
+
+        // `open[t]` is the superchunk being filled at height t (index 0 is unused: leaves
+        // are stored as soon as they are cut).
+        let mut open: Vec<Vec<u8>> = vec![Vec::new(); height as usize + 1];
+        let (root_key, is_new) = if height == 0 {
+            self.store_node(&counts, content, 0, true)?
+        } else {
+            for pair in boundaries.windows(2) {
+                let (start, end, level) = (pair[0].position, pair[1].position, pair[1].level);
+                let (leaf_key, _) = self.store_node(&counts, &content[start..end], 0, false)?;
+                open[1].extend_from_slice(&leaf_key);
+
+                // The boundary ends chunks at heights 1..=level too: those superchunks
+                // are complete, so store them and list them one level up.
+                for node_height in 1..=level {
+                    let node = std::mem::take(&mut open[node_height]);
+                    let (key, _) = self.store_node(&counts, &node, node_height as u32, false)?;
+                    open[node_height + 1].extend_from_slice(&key);
+                }
+            }
+            let root = std::mem::take(&mut open[height as usize]);
+            self.store_node(&counts, &root, height, true)?
+        };
+
+        if !ignore_rc {
+            counts.increment(&root_key)?;
+        }
+        Ok((ContentReference::new(&root_key, length), is_new))
+    }
+
+    /// Returns the boundaries that delimit the leaves of a tree of `height`, starting
+    /// with position 0 and ending with the content length, both at level `height - 1`.
+    fn tree_boundaries(&self, content: &[u8], height: u32) -> Vec<Boundary> {
+        if height == 0 {
+            return Vec::new();
+        }
+
+        let top_level = height as usize - 1;
+        let sizes: Vec<u64> = (0..height).map(|level| self.level_size(level)).collect();
+        let mut boundaries = Vec::with_capacity(content.len() / self.chunk_size as usize + 2);
+        boundaries.push(Boundary { position: 0, level: top_level });
+        boundaries.extend(self.chunking.boundaries(content, &sizes));
+        if boundaries.last().is_some_and(|last| last.position == content.len()) {
+            boundaries.pop();
+        }
+        boundaries.push(Boundary { position: content.len(), level: top_level });
+        boundaries
+    }
+
+    /// Stores one node unless an equal, verified, counted copy exists; returns its key
+    /// and whether it was written. A new superchunk first counts one more reference
+    /// to each child it lists, so a crash can leave counts too high but never too low.
+    fn store_node(
+        &self,
+        counts: &Counts<'_>,
+        value: &[u8],
+        height: u32,
+        is_root: bool,
+    ) -> Result<(Vec<u8>, bool)> {
+        let wrapped = self.wrapper.wrap(value, height, is_root);
+
+        let existing = self.backend_get(&wrapped.key)?;
+        let reusable = existing.is_some_and(|stored| {
+            self.wrapper
+                .unwrap(&stored, &wrapped.key, height, is_root)
+                .is_ok_and(|node| node == value)
+        });
+        if reusable && counts.get(&wrapped.key)? > 0 {
+            return Ok((wrapped.key, false));
+        }
+
+        if height > 0 {
+            for child in value.chunks(self.digest_size()) {
+                counts.increment(child)?;
+            }
+        }
+        self.backend
+            .set(&wrapped.key, &wrapped.value)
+            .map_err(|source| Error::Backend { operation: "set", key: hex(&wrapped.key), source })?;
+        Ok((wrapped.key, true))
+    }
+
+    /// Reads the content of `reference`, verifying every node.
+    pub fn get(&self, reference: &[u8]) -> Result<Vec<u8>> {
+        let reference = ContentReference::parse(reference, self.digest_size())?;
+        let length = reference.content_length();
+        let height = self.height(length)?;
+
+        let mut content = Vec::with_capacity(length.min(MAX_INITIAL_CAPACITY) as usize);
+        self.read_subtree(reference.root_digest(), height, true, length, &mut content)?;
+
+        if content.len() as u64 != length {
+            return Err(Error::CorruptNode {
+                key: hex(reference.root_digest()),
+                height,
+                reason: format!(
+                    "the tree holds {} bytes but the reference records {length}",
+                    content.len()
+                ),
+            });
+        }
+        Ok(content)
+    }
+
+    /// Reads and verifies every node of `reference`'s tree without assembling the content.
+    pub fn verify(&self, reference: &[u8]) -> Result<()> {
+        // Reading is verifying; the content is dropped at once.
+        self.get(reference).map(drop)
+    }
+
+    /// Appends the leaves below node `key` to `content`, depth first; `length` bounds
+    /// what the whole tree may hold, so a lying backend cannot make it grow further.
+    fn read_subtree(
+        &self,
+        key: &[u8],
+        height: u32,
+        is_root: bool,
+        length: u64,
+        content: &mut Vec<u8>,
+    ) -> Result<()> {
+        let node = self.read_node(key, height, is_root)?;
+        let remaining = length - content.len() as u64;
+
+        if height == 0 {
+            if node.len() as u64 > remaining {
+                return Err(self.corrupt(key, height, format!(
+                    "a leaf of {} bytes overruns the content length {length}",
+                    node.len()
+                )));
+            }
+            content.extend_from_slice(&node);
+            return Ok(());
+        }
+
+        let digest_size = self.digest_size();
+        let children = node.len() / digest_size;
+        if node.is_empty() || node.len() % digest_size != 0 {
+            return Err(self.corrupt(key, height, format!(
+                "a superchunk of {} bytes is not a non-zero multiple of the digest size {digest_size}",
+                node.len()
+            )));
+        }
+        // Every child subtree holds at least one byte, because put never cuts empty chunks.
+        if children as u64 > remaining {
+            return Err(self.corrupt(key, height, format!(
+                "{children} children cannot fit in the {remaining} bytes left of the content"
+            )));
+        }
+
+        for child in node.chunks(digest_size) {
+            self.read_subtree(child, height - 1, false, length, content)?;
+        }
+        Ok(())
+    }
+
+    /// Reads node `key` and verifies it as a node at `height`.
+    fn read_node(&self, key: &[u8], height: u32, is_root: bool) -> Result<Vec<u8>> {
+        let stored = self
+            .backend_get(key)?
+            .ok_or_else(|| Error::NotFound { key: hex(key), height })?;
+        self.wrapper.unwrap(&stored, key, height, is_root).map_err(|error| match error {
+            VerifyError::Integrity => Error::Integrity { key: hex(key), height },
+            VerifyError::Authenticity => Error::Authenticity { key: hex(key), height, is_root },
+        })
+    }
+
+    /// Deletes the content of `reference`: decrements its root's count (unless
+    /// `ignore_rc`) and reclaims every node whose count reaches zero.
+    pub fn delete(&self, reference: &[u8], ignore_rc: bool) -> Result<()> {
+        let reference = ContentReference::parse(reference, self.digest_size())?;
+        let height = self.height(reference.content_length())?;
+
+        let _guard = self.lock_writes();
+        let counts = self.counts();
+
+        if !ignore_rc && counts.decrement(reference.root_digest())? > 0 {
+            return Ok(());
+        }
+        self.delete_subtree(&counts, reference.root_digest(), height, true)
+    }
+
+    /// Removes node `key` after releasing its children; a child whose count reaches
+    /// zero is removed the same way. The node itself goes last, so that an interrupted
+    /// delete leaves it readable and a later delete or repair can finish the work.
+    fn delete_subtree(&self, counts: &Counts<'_>, key: &[u8], height: u32, is_root: bool) -> Result<()> {
+        if height > 0 {
+            let node = self.read_node(key, height, is_root)?;
+            let digest_size = self.digest_size();
+            if node.len() % digest_size != 0 {
+                return Err(self.corrupt(key, height, format!(
+                    "a superchunk of {} bytes is not a multiple of the digest size {digest_size}",
+                    node.len()
+                )));
+            }
+            for child in node.chunks(digest_size) {
+                if counts.decrement(child)? == 0 {
+                    self.delete_subtree(counts, child, height - 1, false)?;
+                }
+            }
+        }
+
+        self.backend
+            .delete(key)
+            .map_err(|source| Error::Backend { operation: "delete", key: hex(key), source })
+    }
+
+    fn backend_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.backend
+            .get(key)
+            .map_err(|source| Error::Backend { operation: "get", key: hex(key), source })
+    }
+
+    fn counts(&self) -> Counts<'_> {
+        Counts::new(&self.counting, self.backend.as_ref())
+    }
+
+    fn lock_writes(&self) -> MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic in another writer leaves nothing to repair here.
+        self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn corrupt(&self, key: &[u8], height: u32, reason: String) -> Error {
+        Error::CorruptNode { key: hex(key), height, reason }
+    }
+}
