@@ -133,6 +133,15 @@ pub enum Error {
         value: String,
     },
 
+    /// The operation needs a backend capability that this backend lacks.
+    #[error("{operation} is not supported: {hint}")]
+    Unsupported {
+        /// The operation that was requested.
+        operation: &'static str,
+        /// What is missing and what to do.
+        hint: &'static str,
+    },
+
     /// The backend reported a failure.
     #[error("backend {operation} of key {key} failed: {source}")]
     Backend {

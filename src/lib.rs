@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod backend;
+pub mod check;
 pub mod chunking;
 pub mod crypto;
 mod error;
@@ -42,6 +43,7 @@ mod shape;
 pub mod store;
 
 pub use backend::{Backend, BackendError, MemoryBackend};
+pub use check::CheckReport;
 pub use chunking::{Boundary, ChunkingStrategy, RabinKarp, StaticChunking};
 pub use crypto::{CryptoWrapper, WrapperKind};
 pub use error::{Error, Result};

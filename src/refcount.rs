@@ -99,6 +99,21 @@ impl<'a> Counts<'a> {
     }
 }
 
+impl Counts<'_> {
+    /// Sets the count of `node_key`; a count of 0 removes the entry.
+    pub(crate) fn set(&self, node_key: &[u8], count: u64) -> Result<()> {
+        let Some((backend, key)) = self.location(node_key) else { return Ok(()) };
+
+        if count == 0 {
+            backend
+                .delete(&key)
+                .map_err(|source| Error::Backend { operation: "delete", key: hex(&key), source })
+        } else {
+            write_count(backend, &key, count)
+        }
+    }
+}
+
 fn read_count(backend: &dyn Backend, key: &[u8], node_key: &[u8]) -> Result<Option<u64>> {
     let stored = backend
         .get(key)

@@ -167,6 +167,11 @@ impl Store {
         self.wrapper.as_ref()
     }
 
+    /// Returns where reference counts are kept.
+    pub fn reference_counting(&self) -> &ReferenceCounting {
+        &self.counting
+    }
+
     /// Returns the backend that holds the nodes.
     pub fn backend(&self) -> &dyn Backend {
         self.backend.as_ref()
@@ -300,51 +305,53 @@ impl Store {
     pub fn get(&self, reference: &[u8]) -> Result<Vec<u8>> {
         let reference = ContentReference::parse(reference, self.digest_size())?;
         let length = reference.content_length();
-        let height = self.height(length)?;
 
         let mut content = Vec::with_capacity(length.min(MAX_INITIAL_CAPACITY) as usize);
-        self.read_subtree(reference.root_digest(), height, true, length, &mut content)?;
-
-        if content.len() as u64 != length {
-            return Err(Error::CorruptNode {
-                key: hex(reference.root_digest()),
-                height,
-                reason: format!(
-                    "the tree holds {} bytes but the reference records {length}",
-                    content.len()
-                ),
-            });
-        }
+        self.walk_content(&reference, &mut |leaf| content.extend_from_slice(leaf))?;
         Ok(content)
     }
 
-    /// Reads and verifies every node of `reference`'s tree without assembling the content.
+    /// Reads and verifies every node of `reference`'s tree without assembling the
+    /// content; the error names the first bad node and its height.
     pub fn verify(&self, reference: &[u8]) -> Result<()> {
-        // Reading is verifying; the content is dropped at once.
-        self.get(reference).map(drop)
+        let reference = ContentReference::parse(reference, self.digest_size())?;
+        self.walk_content(&reference, &mut |_| {})
     }
 
-    /// Appends the leaves below node `key` to `content`, depth first; `length` bounds
-    /// what the whole tree may hold, so a lying backend cannot make it grow further.
-    fn read_subtree(
-        &self,
-        key: &[u8],
-        height: u32,
-        is_root: bool,
-        length: u64,
-        content: &mut Vec<u8>,
-    ) -> Result<()> {
+    /// Reads the tree of `reference` depth first and passes each verified leaf to
+    /// `on_leaf`, in content order; fails unless the leaves add up to the recorded length.
+    fn walk_content(&self, reference: &ContentReference, on_leaf: &mut dyn FnMut(&[u8])) -> Result<()> {
+        let length = reference.content_length();
+        let height = self.height(length)?;
+
+        let mut walk = ContentWalk { length, consumed: 0, on_leaf };
+        self.read_subtree(reference.root_digest(), height, true, &mut walk)?;
+
+        if walk.consumed != length {
+            return Err(self.corrupt(reference.root_digest(), height, format!(
+                "the tree holds {} bytes but the reference records {length}",
+                walk.consumed
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads node `key` and everything below it; `walk.length` bounds what the whole
+    /// tree may hold, so a lying backend cannot make a read grow without limit.
+    fn read_subtree(&self, key: &[u8], height: u32, is_root: bool, walk: &mut ContentWalk<'_>) -> Result<()> {
         let node = self.read_node(key, height, is_root)?;
-        let remaining = length - content.len() as u64;
+        let remaining = walk.length - walk.consumed;
 
         if height == 0 {
             if node.len() as u64 > remaining {
                 return Err(self.corrupt(key, height, format!(
-                    "a leaf of {} bytes overruns the content length {length}",
-                    node.len()
+                    "a leaf of {} bytes overruns the content length {}",
+                    node.len(),
+                    walk.length
                 )));
             }
-            content.extend_from_slice(&node);
+            walk.consumed += node.len() as u64;
+            (walk.on_leaf)(&node);
             return Ok(());
         }
 
@@ -364,13 +371,13 @@ impl Store {
         }
 
         for child in node.chunks(digest_size) {
-            self.read_subtree(child, height - 1, false, length, content)?;
+            self.read_subtree(child, height - 1, false, walk)?;
         }
         Ok(())
     }
 
     /// Reads node `key` and verifies it as a node at `height`.
-    fn read_node(&self, key: &[u8], height: u32, is_root: bool) -> Result<Vec<u8>> {
+    pub(crate) fn read_node(&self, key: &[u8], height: u32, is_root: bool) -> Result<Vec<u8>> {
         let stored = self
             .backend_get(key)?
             .ok_or_else(|| Error::NotFound { key: hex(key), height })?;
@@ -420,22 +427,31 @@ impl Store {
             .map_err(|source| Error::Backend { operation: "delete", key: hex(key), source })
     }
 
-    fn backend_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn backend_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.backend
             .get(key)
             .map_err(|source| Error::Backend { operation: "get", key: hex(key), source })
     }
 
-    fn counts(&self) -> Counts<'_> {
+    pub(crate) fn counts(&self) -> Counts<'_> {
         Counts::new(&self.counting, self.backend.as_ref())
     }
 
-    fn lock_writes(&self) -> MutexGuard<'_, ()> {
+    pub(crate) fn lock_writes(&self) -> MutexGuard<'_, ()> {
         // The guarded data is `()`: a panic in another writer leaves nothing to repair here.
         self.write_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn corrupt(&self, key: &[u8], height: u32, reason: String) -> Error {
+    pub(crate) fn corrupt(&self, key: &[u8], height: u32, reason: String) -> Error {
         Error::CorruptNode { key: hex(key), height, reason }
     }
+}
+
+/// Progress of a depth-first read of one content's tree.
+struct ContentWalk<'a> {
+    /// Content length recorded in the reference.
+    length: u64,
+    /// Bytes of leaves passed to `on_leaf` so far.
+    consumed: u64,
+    on_leaf: &'a mut dyn FnMut(&[u8]),
 }
