@@ -113,8 +113,9 @@ pub enum Error {
 
     /// A delete found no reference count for the content's root node.
     #[error(
-        "reference count of node {key} not found: the content is not stored with counting \
-         (it was deleted already, or stored with ignore_rc), so delete it with ignore_rc"
+        "reference count of node {key} not found: the content was deleted already, or was \
+         stored with ignore_rc (then delete it with ignore_rc too). After an interrupted \
+         delete, do not retry with ignore_rc: run a check with repair to reclaim its nodes"
     )]
     MissingReferenceCount {
         /// Node key in lowercase hex.
