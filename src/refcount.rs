@@ -10,7 +10,7 @@ use crate::error::{Error, Result, hex};
 /// Suffix appended to a node key to form its count key in the default placement.
 pub const COUNT_KEY_SUFFIX: u8 = b'r';
 
-/// Where reference counts are kept.
+/// Placement of the reference counts.
 #[derive(Default)]
 pub enum ReferenceCounting {
     /// In the node backend, under the node key followed by `"r"` (the default).
@@ -131,9 +131,9 @@ fn write_count(backend: &dyn Backend, key: &[u8], count: u64) -> Result<()> {
 /// leading zeros.
 pub(crate) fn parse_count(value: &[u8], node_key: &[u8]) -> Result<u64> {
     let invalid = || {
-        let mut shown = String::from_utf8_lossy(value).into_owned();
-        shown.truncate(32);
-        Error::InvalidReferenceCount { key: hex(node_key), value: shown }
+        let mut printable = String::from_utf8_lossy(value).into_owned();
+        printable.truncate(32);
+        Error::InvalidReferenceCount { key: hex(node_key), value: printable }
     };
 
     if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {

@@ -22,8 +22,8 @@ pub(crate) fn default_height(length: u64, chunk_size: u64, digest_size: usize) -
 }
 
 unsafe extern "C" {
-    /// The C library's natural logarithm, which the reference reaches through Python's
-    /// `math.log`. Called directly so that no other implementation can stand in for it.
+    /// Computes the natural logarithm with the C library's `log`, which the reference
+    /// reaches through Python's `math.log`; no other implementation may stand in for it.
     #[link_name = "log"]
     fn c_log(x: f64) -> f64;
 }

@@ -19,8 +19,8 @@ use crate::shape;
 /// 64-bit length, so only a faulty custom height function can reach it.
 pub const MAX_HEIGHT: u32 = 256;
 
-/// Capacity reserved up front for a content read; larger contents grow as they arrive,
-/// so that a forged length in a reference cannot force a huge allocation.
+/// Capacity reserved up front for a content read. Larger contents grow as they arrive,
+/// so a forged length in a reference cannot force a huge allocation.
 const MAX_INITIAL_CAPACITY: u64 = 64 << 20;
 
 /// Maps a content length to the height of its tree.
@@ -172,7 +172,7 @@ impl Store {
         &self.counting
     }
 
-    /// Returns the backend that holds the nodes.
+    /// Returns the backend that stores the nodes.
     pub fn backend(&self) -> &dyn Backend {
         self.backend.as_ref()
     }
@@ -319,7 +319,7 @@ impl Store {
     }
 
     /// Reads the tree of `reference` depth first and passes each verified leaf to
-    /// `on_leaf`, in content order; fails unless the leaves add up to the recorded length.
+    /// `on_leaf`, in content order. Fails unless the leaves add up to the recorded length.
     fn walk_content(&self, reference: &ContentReference, on_leaf: &mut dyn FnMut(&[u8])) -> Result<()> {
         let length = reference.content_length();
         let height = self.height(length)?;
@@ -336,8 +336,8 @@ impl Store {
         Ok(())
     }
 
-    /// Reads node `key` and everything below it; `walk.length` bounds what the whole
-    /// tree may hold, so a lying backend cannot make a read grow without limit.
+    /// Reads node `key` and everything below it. `walk.length` bounds the bytes of the
+    /// whole tree, so a lying backend cannot make a read grow without limit.
     fn read_subtree(&self, key: &[u8], height: u32, is_root: bool, walk: &mut ContentWalk<'_>) -> Result<()> {
         let node = self.read_node(key, height, is_root)?;
         let remaining = walk.length - walk.consumed;
@@ -363,7 +363,7 @@ impl Store {
                 node.len()
             )));
         }
-        // Every child subtree holds at least one byte, because put never cuts empty chunks.
+        // Every child subtree contains at least one byte, because put never cuts empty chunks.
         if children as u64 > remaining {
             return Err(self.corrupt(key, height, format!(
                 "{children} children cannot fit in the {remaining} bytes left of the content"
