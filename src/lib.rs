@@ -37,6 +37,7 @@ pub mod check;
 pub mod chunking;
 pub mod crypto;
 mod error;
+pub mod ffi;
 pub mod reference;
 pub mod refcount;
 mod shape;

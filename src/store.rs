@@ -1,6 +1,6 @@
 //! The sec-cs store: contents in, content references out, over an untrusted backend.
 //!
-//! A content of length n is cut into a chunk tree of height h (see [`crate::shape`]):
+//! A content of length n is cut into a chunk tree of height h (see [`Store::height`]):
 //! leaves are content chunks, and each superchunk is the concatenation of its
 //! children's digests. Every node is wrapped by the crypto wrapper and stored under its
 //! digest, so equal nodes are stored once and shared by reference counting.
@@ -91,6 +91,15 @@ impl StoreBuilder {
                 chunk_size: self.chunk_size,
                 digest_size,
                 min: min_chunk_size,
+            });
+        }
+
+        if self.chunk_size <= digest_size as u64 && self.height_function.is_none() {
+            return Err(Error::InvalidArgument {
+                name: "chunk size",
+                value: self.chunk_size.to_string(),
+                hint: "the default height formula needs a chunk size above the digest size, \
+                       so supply a custom height function as well",
             });
         }
 
@@ -393,13 +402,22 @@ impl Store {
         let reference = ContentReference::parse(reference, self.digest_size())?;
         let height = self.height(reference.content_length())?;
 
+        let root = reference.root_digest();
+
         let _guard = self.lock_writes();
         let counts = self.counts();
 
-        if !ignore_rc && counts.decrement(reference.root_digest())? > 0 {
+        if !ignore_rc && counts.get(root)? == 0 {
+            return Err(Error::MissingReferenceCount { key: hex(root) });
+        }
+        // Verify the root at the height that the reference's length implies before any
+        // count changes, so that a reference with a forged length changes nothing.
+        self.read_node(root, height, true)?;
+
+        if !ignore_rc && counts.decrement(root)? > 0 {
             return Ok(());
         }
-        self.delete_subtree(&counts, reference.root_digest(), height, true)
+        self.delete_subtree(&counts, root, height, true)
     }
 
     /// Removes node `key` after releasing its children; a child whose count reaches

@@ -555,8 +555,6 @@ fn delete_twice() {
 }
 
 #[test]
-#[ignore = "Store::delete removes a root without verifying it at the height of the \
-            reference's length; unignore once delete verifies the root first"]
 fn delete_with_forged_leaf_length() {
     // The reference names the root of a height-2 tree but records a length of a single
     // leaf. The root does not verify as a leaf, so the delete must fail and change
@@ -573,8 +571,6 @@ fn delete_with_forged_leaf_length() {
 }
 
 #[test]
-#[ignore = "Store::delete decrements the root count before it verifies the root; \
-            unignore once delete verifies the root first"]
 fn delete_with_forged_height() {
     // The reference names the root of a height-2 tree but records a length of height 1.
     let (store, backend, stored, _) = stored_content(WrapperKind::AesSiv256, 20_000);
@@ -765,8 +761,6 @@ fn chunk_size_below_minimum_with_level_sizes() {
 }
 
 #[test]
-#[ignore = "StoreBuilder::build accepts S <= R with only a level-size function, although \
-            the default height formula then divides by ln(S/R) <= 0"]
 fn chunk_size_equal_to_digest_size() {
     let error = Store::builder(16, wrapper(WrapperKind::AesSiv256))
         .level_size_function(Box::new(|level| 16 << level))
@@ -777,8 +771,6 @@ fn chunk_size_equal_to_digest_size() {
 }
 
 #[test]
-#[ignore = "StoreBuilder::build accepts S < R with only a level-size function; the \
-            default height is then 0 for every length, so nothing is chunked"]
 fn chunk_size_below_digest_size() {
     let error = Store::builder(8, wrapper(WrapperKind::AesSiv256))
         .level_size_function(Box::new(|level| 8 << level))

@@ -16,7 +16,7 @@
 //!
 //! 1. The candidate scan computes the plain hash at every position and keeps the
 //!    positions where it is below the largest threshold. Positions are independent
-//!    given the window bytes, so the scan hashes [`LANES`] stretches of the content at
+//!    given the window bytes, so the scan hashes `LANES` stretches of the content at
 //!    once to overlap their multiply chains, and large contents are split between
 //!    threads.
 //! 2. The merge walks the candidates in order. Outside the W positions that follow a
