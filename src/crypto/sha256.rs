@@ -46,4 +46,18 @@ impl CryptoWrapper for Sha256Wrapper {
             Err(VerifyError::Integrity)
         }
     }
+
+    /// Compares bytes: the stored value is the node itself and `wrapped.key` is the
+    /// digest of `value`, so `stored` verifies and equals `value` exactly when it
+    /// equals `value`.
+    fn stored_matches(
+        &self,
+        stored: &[u8],
+        wrapped: &WrappedNode,
+        _value: &[u8],
+        _height: u32,
+        _is_root: bool,
+    ) -> bool {
+        stored == wrapped.value.as_slice()
+    }
 }
