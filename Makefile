@@ -27,6 +27,9 @@ SONAME := libseccs.so.$(MAJOR)
 RELEASE_DIR := $(abspath $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)/release)
 BUILD_DIR := build
 
+# The included files define targets of their own; `make` alone must still build `all`.
+.DEFAULT_GOAL := all
+
 ALL_TARGETS := lib header
 TEST_TARGETS := lib header-check rust-test valgrind-test install-test
 
