@@ -175,7 +175,9 @@ impl seccs_backend {
 }
 
 thread_local! {
-    /// Message that a failing callback attached on this thread, taken by the adapter.
+    /// Message that a failing callback attached on this thread, taken by the adapter. It
+    /// reaches the right operation because the store calls its backends on the thread
+    /// that called the store.
     static BACKEND_MESSAGE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 

@@ -51,6 +51,7 @@ impl From<&CheckReport> for seccs_check_report {
 /// corrupt nodes are counted, never repaired. Puts and deletes on the same handle wait
 /// while the check runs. On success `*report` contains the findings. A report without
 /// orphans, wrong counts, missing or corrupt nodes means that the store is consistent.
+/// On failure `*report` is all zero, and a failed repair may have done part of its work.
 ///
 /// Needs the scan callback of the backend, and of the count backend with
 /// `SECCS_REFCOUNT_SEPARATE_BACKEND`; without it, returns `SECCS_UNSUPPORTED` and changes

@@ -173,6 +173,6 @@ unsafe extern "C" fn memory_destroy(ctx: *mut c_void) {
     // SAFETY: `ctx` came from Box::into_raw in seccs_memory_backend_new, and destroy is
     // called once, after the last use of the backend.
     let backend = unsafe { Box::from_raw(ctx.cast::<MemoryBackend>()) };
-    // Dropping frees a map and its vectors, which does not panic.
-    drop(backend);
+    // A panic must not unwind into C; if dropping panicked, the rest of the map leaks.
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(backend)));
 }

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 
+use super::boundary::guard_infallible;
 use crate::Error;
 
 /// Status returned by every fallible libseccs function.
@@ -181,10 +182,11 @@ pub(crate) fn to_c_string(message: &str) -> CString {
 /// failure is in `seccs_last_error_message()`. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn seccs_status_message(status: RawStatus) -> *const c_char {
-    match seccs_status::from_code(status) {
+    let unknown = c"unknown libseccs status code".as_ptr();
+    guard_infallible("seccs_status_message", unknown, || match seccs_status::from_code(status) {
         Some(status) => status.message().as_ptr(),
-        None => c"unknown libseccs status code".as_ptr(),
-    }
+        None => unknown,
+    })
 }
 
 /// Returns the detail message of the last failure on the calling thread: what failed,
@@ -196,8 +198,10 @@ pub extern "C" fn seccs_status_message(status: RawStatus) -> *const c_char {
 /// its own message, so this is thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn seccs_last_error_message() -> *const c_char {
-    let pointer = LAST_ERROR.try_with(|last| last.borrow().message.as_ptr());
-    pointer.unwrap_or(c"".as_ptr())
+    guard_infallible("seccs_last_error_message", c"".as_ptr(), || {
+        let pointer = LAST_ERROR.try_with(|last| last.borrow().message.as_ptr());
+        pointer.unwrap_or(c"".as_ptr())
+    })
 }
 
 /// Returns the code that a backend callback returned for the last `SECCS_BACKEND_ERROR`
@@ -205,7 +209,9 @@ pub extern "C" fn seccs_last_error_message() -> *const c_char {
 /// with `SECCS_BACKEND_ERROR`. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn seccs_last_backend_code() -> i32 {
-    LAST_ERROR.try_with(|last| last.borrow().backend_code).unwrap_or(0)
+    guard_infallible("seccs_last_backend_code", 0, || {
+        LAST_ERROR.try_with(|last| last.borrow().backend_code).unwrap_or(0)
+    })
 }
 
 #[cfg(test)]

@@ -456,7 +456,9 @@ pub unsafe extern "C" fn seccs_verify(
 /// Returns the library version, e.g. "0.1.0", as a static string.
 #[unsafe(no_mangle)]
 pub extern "C" fn seccs_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    guard_infallible("seccs_version", c"".as_ptr(), || {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    })
 }
 
 /// Returns the reference bytes that C passed; unlike content, a reference is never empty,
