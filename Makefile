@@ -31,7 +31,7 @@ BUILD_DIR := build
 .DEFAULT_GOAL := all
 
 ALL_TARGETS := lib header
-TEST_TARGETS := lib header-check rust-test valgrind-test install-test
+TEST_TARGETS := lib header-check rust-test valgrind-test install-test example-test
 
 -include cli/cli.mk
 -include benches/bench.mk
@@ -45,7 +45,7 @@ ifneq ($(wildcard fuzz/fuzz.mk),)
 TEST_TARGETS += fuzz-replay
 endif
 
-.PHONY: all lib header header-check rust-test c-test valgrind-test install-test test install \
+.PHONY: all lib header header-check rust-test c-test valgrind-test install-test example-test test install \
         uninstall clean
 
 all: $(ALL_TARGETS)
@@ -86,6 +86,15 @@ install-test: lib
 	    $$(pkg-config --cflags seccs) $$(pkg-config --libs seccs)'
 	LD_LIBRARY_PATH=$(abspath $(BUILD_DIR)/install-test/lib) $(BUILD_DIR)/install-test/roundtrip
 	test "$$(PKG_CONFIG_PATH=$(abspath $(BUILD_DIR)/install-test/lib/pkgconfig) pkg-config --modversion seccs)" = $(VERSION)
+
+# The README's C example must build with warnings as errors and run clean under valgrind.
+example-test: lib
+	mkdir -p $(BUILD_DIR)
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude examples/quickstart.c -L$(RELEASE_DIR) -lseccs \
+	    -Wl,-rpath,$(RELEASE_DIR) -o $(BUILD_DIR)/quickstart
+	test "$$($(BUILD_DIR)/quickstart)" = "read back 13 bytes (new): hello, sec-cs"
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    $(BUILD_DIR)/quickstart >/dev/null
 
 # Runs the steps one after another, so that the output of each stays readable.
 test:
