@@ -9,11 +9,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::backend::Backend;
 use crate::chunking::{Boundary, ChunkingStrategy, RabinKarp};
-use crate::crypto::{CryptoWrapper, VerifyError};
+use crate::crypto::{CryptoWrapper, VerifyError, WrappedNode};
 use crate::error::{Error, Result, hex};
 use crate::reference::ContentReference;
 use crate::refcount::{Counts, ReferenceCounting};
 use crate::shape;
+
+mod wrap_pipeline;
 
 /// Heights above this are rejected: the default formula stays far below it for any
 /// 64-bit length, so only a faulty custom height function can reach it.
@@ -217,6 +219,11 @@ impl Store {
     }
 
     /// Stores `content`; returns its reference and whether the root node was new.
+    ///
+    /// Contents of at least 1 MiB are chunked and their leaves wrapped on as many
+    /// threads as [`std::thread::available_parallelism`] reports. The backend calls
+    /// stay on the calling thread in the same order, so the resulting backend state
+    /// does not depend on the number of threads.
     pub fn put_and_check_if_new(
         &self,
         content: &[u8],
@@ -229,25 +236,28 @@ impl Store {
         let _guard = self.lock_writes();
         let counts = self.counts();
 
-        // `open[t]` is the superchunk being filled at height t (index 0 is unused: leaves
-        // are stored as soon as they are cut).
-        let mut open: Vec<Vec<u8>> = vec![Vec::new(); height as usize + 1];
         let (root_key, is_new) = if height == 0 {
             self.store_node(&counts, content, 0, true)?
         } else {
-            for pair in boundaries.windows(2) {
-                let (start, end, level) = (pair[0].position, pair[1].position, pair[1].level);
-                let (leaf_key, _) = self.store_node(&counts, &content[start..end], 0, false)?;
+            // `open[t]` is the superchunk being filled at height t (index 0 is unused:
+            // leaves are stored as soon as they are cut).
+            let mut open: Vec<Vec<u8>> = vec![Vec::new(); height as usize + 1];
+            let mut store_leaf = |index: usize, leaf: &[u8], wrapped: WrappedNode| -> Result<()> {
+                let (leaf_key, _) = self.store_wrapped(&counts, leaf, wrapped, 0, false)?;
                 open[1].extend_from_slice(&leaf_key);
 
                 // The boundary ends chunks at heights 1..=level too: those superchunks
                 // are complete, so store them and list them one level up.
+                let level = boundaries[index + 1].level;
                 for node_height in 1..=level {
                     let node = std::mem::take(&mut open[node_height]);
                     let (key, _) = self.store_node(&counts, &node, node_height as u32, false)?;
                     open[node_height + 1].extend_from_slice(&key);
                 }
-            }
+                Ok(())
+            };
+            let wrapper = self.wrapper.as_ref();
+            wrap_pipeline::for_each_wrapped_leaf(wrapper, content, &boundaries, &mut store_leaf)?;
             let root = std::mem::take(&mut open[height as usize]);
             self.store_node(&counts, &root, height, true)?
         };
@@ -288,12 +298,21 @@ impl Store {
         is_root: bool,
     ) -> Result<(Vec<u8>, bool)> {
         let wrapped = self.wrapper.wrap(value, height, is_root);
+        self.store_wrapped(counts, value, wrapped, height, is_root)
+    }
 
+    /// Stores node `value`, already wrapped as `wrapped`, as [`Store::store_node`] does.
+    fn store_wrapped(
+        &self,
+        counts: &Counts<'_>,
+        value: &[u8],
+        wrapped: WrappedNode,
+        height: u32,
+        is_root: bool,
+    ) -> Result<(Vec<u8>, bool)> {
         let existing = self.backend_get(&wrapped.key)?;
         let reusable = existing.is_some_and(|stored| {
-            self.wrapper
-                .unwrap(&stored, &wrapped.key, height, is_root)
-                .is_ok_and(|node| node == value)
+            self.wrapper.stored_matches(&stored, &wrapped, value, height, is_root)
         });
         if reusable && counts.get(&wrapped.key)? > 0 {
             return Ok((wrapped.key, false));
