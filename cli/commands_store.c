@@ -1,0 +1,247 @@
+/* Commands on a whole store: init, check, stats. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "diag.h"
+#include "fileio.h"
+#include "hex.h"
+#include "progress.h"
+
+int command_init(const struct command_args *args)
+{
+    if (args->operand_count != 1)
+        return cli_error(CLI_EXIT_USAGE, "init needs exactly one store path: seccs init STORE "
+                         "(see 'seccs init --help')");
+
+    const char *path = args->operands[0];
+    const struct store_config *config = &args->store.config;
+    struct store_creation creation;
+    int code = store_create(path, &args->store, &creation);
+
+    if (code == CLI_EXIT_OK) {
+        char chunking[64];
+        chunking_format(config, chunking, sizeof chunking);
+        printf("created store %s: wrapper %s, chunk size %" PRIu64 ", chunking %s\n", path,
+               wrapper_name(config->wrapper), config->chunk_size, chunking);
+        if (creation.key_generated)
+            printf("wrote a new key to %s: keep a copy in a safe place, without it the "
+                   "contents cannot be read\n", creation.key_path);
+        else if (creation.key_path != NULL)
+            printf("using the key in %s\n", creation.key_path);
+    }
+    free(creation.key_path);
+    return code;
+}
+
+/* ---- check ---- */
+
+/* Parses the held references: one per line, each line starting with a reference in hex.
+ * The rest of a line is ignored, so the output of 'seccs put' serves as is. Empty lines
+ * and lines starting with '#' are skipped. */
+static int parse_refs_file(const struct store *store, const char *path, uint8_t **refs_out,
+                           size_t *count_out)
+{
+    struct byte_buffer text;
+    int code = read_input(path, NULL, &text);
+    if (code != CLI_EXIT_OK)
+        return code;
+
+    size_t capacity = 16;
+    size_t count = 0;
+    uint8_t *refs = malloc(capacity * store->reference_size);
+    if (refs == NULL)
+        code = cli_error(CLI_EXIT_IO, "out of memory reading %s", path);
+
+    size_t line_start = 0;
+    size_t line_number = 0;
+    while (code == CLI_EXIT_OK && line_start < text.len) {
+        size_t line_end = line_start;
+        while (line_end < text.len && text.data[line_end] != '\n')
+            line_end++;
+        line_number++;
+
+        const char *line = (const char *)text.data + line_start;
+        const char *line_stop = (const char *)text.data + line_end;
+        while (line < line_stop && isspace((unsigned char)*line))
+            line++;
+        size_t word_len = 0;
+        while (line + word_len < line_stop && !isspace((unsigned char)line[word_len]))
+            word_len++;
+        line_start = line_end + 1;
+        if (word_len == 0 || line[0] == '#')
+            continue;
+
+        if (count == capacity) {
+            capacity *= 2;
+            uint8_t *grown = realloc(refs, capacity * store->reference_size);
+            if (grown == NULL) {
+                code = cli_error(CLI_EXIT_IO, "out of memory reading %s", path);
+                break;
+            }
+            refs = grown;
+        }
+        if (word_len != 2 * store->reference_size
+            || hex_decode(line, word_len, refs + count * store->reference_size) != 0) {
+            code = cli_error(CLI_EXIT_USAGE, "invalid content reference '%.*s' on line %zu of "
+                             "%s: store %s takes references of %zu hex digits, as 'seccs put' "
+                             "prints them", (int)(word_len > 100 ? 100 : word_len), line,
+                             line_number, path, store->path, 2 * store->reference_size);
+            break;
+        }
+        count++;
+    }
+
+    byte_buffer_free(&text);
+    if (code != CLI_EXIT_OK) {
+        free(refs);
+        return code;
+    }
+    *refs_out = refs;
+    *count_out = count;
+    return CLI_EXIT_OK;
+}
+
+static void print_check_report(const seccs_check_report *report)
+{
+    printf("nodes: %" PRIu64 "\n", report->nodes_total);
+    printf("reachable nodes: %" PRIu64 "\n", report->nodes_reachable);
+    printf("orphan nodes: %" PRIu64 "\n", report->orphan_nodes);
+    printf("wrong counts: %" PRIu64 "\n", report->wrong_counts);
+    printf("orphan counts: %" PRIu64 "\n", report->orphan_counts);
+    printf("missing nodes: %" PRIu64 "\n", report->missing_nodes);
+    printf("corrupt nodes: %" PRIu64 "\n", report->corrupt_nodes);
+    printf("repaired entries: %" PRIu64 "\n", report->repaired);
+}
+
+/* Prints the verdict line and returns the exit code: problems that remain make it 3. */
+static int report_check_result(const struct store *store, const seccs_check_report *report,
+                               bool repair)
+{
+    uint64_t repairable = report->orphan_nodes + report->wrong_counts + report->orphan_counts;
+    uint64_t lost = report->missing_nodes + report->corrupt_nodes;
+
+    if (lost > 0) {
+        printf("result: damaged\n");
+        return cli_error(CLI_EXIT_INTEGRITY, "store %s is damaged (missing nodes: %" PRIu64
+                         ", corrupt nodes: %" PRIu64 "): held contents that use these nodes "
+                         "cannot be read, and repair cannot bring them back; restore the "
+                         "database from a backup", store->path, report->missing_nodes,
+                         report->corrupt_nodes);
+    }
+    if (repairable == 0) {
+        printf("result: clean\n");
+        return CLI_EXIT_OK;
+    }
+    if (repair) {
+        printf("result: repaired\n");
+        return CLI_EXIT_OK;
+    }
+    printf("result: repairable\n");
+    return cli_error(CLI_EXIT_INTEGRITY, "store %s does not match the held references "
+                     "(orphan nodes: %" PRIu64 ", wrong counts: %" PRIu64 ", orphan counts: %"
+                     PRIu64 "): run the check again with --repair if the references file "
+                     "lists every content you hold", store->path, report->orphan_nodes,
+                     report->wrong_counts, report->orphan_counts);
+}
+
+int command_check(const struct command_args *args)
+{
+    if (args->operand_count != 1)
+        return cli_error(CLI_EXIT_USAGE, "check needs exactly one store: seccs check STORE "
+                         "[--refs FILE] [--repair] (see 'seccs check --help')");
+    /* Without the held references every node counts as an orphan, and repair would
+     * empty the store. */
+    if (args->repair && args->refs == NULL)
+        return cli_error(CLI_EXIT_USAGE, "--repair needs --refs FILE listing every content you "
+                         "hold: without it, repair would delete every node");
+
+    struct store store;
+    int code = store_open(args->operands[0], &args->store, false, &store);
+    uint8_t *refs = NULL;
+    size_t ref_count = 0;
+    if (code == CLI_EXIT_OK && args->refs != NULL)
+        code = parse_refs_file(&store, args->refs, &refs, &ref_count);
+    if (code == CLI_EXIT_OK && args->refs == NULL)
+        fprintf(stderr, "seccs: no --refs given, so no content counts as held and every node "
+                        "is an orphan\n");
+
+    seccs_check_report report;
+    memset(&report, 0, sizeof report);
+    if (code == CLI_EXIT_OK)
+        code = args->repair ? sqlite_backend_begin_write(store.db)
+                            : sqlite_backend_begin_read(store.db);
+    if (code == CLI_EXIT_OK) {
+        struct progress progress;
+        progress_start(&progress, "checking");
+        sqlite_backend_set_progress(store.db, &progress);
+        seccs_status status = seccs_check(store.seccs, refs, ref_count, args->repair, &report);
+        progress_finish(&progress);
+        sqlite_backend_set_progress(store.db, NULL);
+
+        if (status != SECCS_OK) {
+            code = cli_status_error(status, "cannot check store %s%s", store.path,
+                                    args->repair ? "; the store is unchanged" : "");
+            sqlite_backend_rollback(store.db);
+        } else if (args->repair) {
+            code = sqlite_backend_commit(store.db);
+        } else {
+            sqlite_backend_rollback(store.db);
+        }
+    }
+
+    if (code == CLI_EXIT_OK) {
+        print_check_report(&report);
+        code = report_check_result(&store, &report, args->repair);
+    }
+    free(refs);
+    store_close(&store);
+    return code;
+}
+
+/* ---- stats ---- */
+
+int command_stats(const struct command_args *args)
+{
+    if (args->operand_count != 1)
+        return cli_error(CLI_EXIT_USAGE, "stats needs exactly one store: seccs stats STORE "
+                         "(see 'seccs stats --help')");
+
+    /* Counting entries needs no key, so stats works without the key file. */
+    struct store store;
+    int code = store_open(args->operands[0], &args->store, true, &store);
+    struct entry_stats stats;
+    char *created_with = NULL;
+    if (code == CLI_EXIT_OK)
+        code = sqlite_backend_begin_read(store.db);
+    if (code == CLI_EXIT_OK) {
+        code = sqlite_backend_stats(store.db, store.digest_size, &stats);
+        if (code == CLI_EXIT_OK)
+            code = sqlite_backend_config_get(store.db, "created_with", &created_with);
+        sqlite_backend_rollback(store.db);
+    }
+
+    if (code == CLI_EXIT_OK) {
+        char chunking[64];
+        chunking_format(&store.config, chunking, sizeof chunking);
+        printf("store: %s\n", store.path);
+        printf("wrapper: %s\n", wrapper_name(store.config.wrapper));
+        printf("chunk size: %" PRIu64 "\n", store.config.chunk_size);
+        printf("chunking: %s\n", chunking);
+        printf("reference counting: key-suffix\n");
+        printf("created with: libseccs %s\n", created_with ? created_with : "(unknown)");
+        printf("nodes: %" PRIu64 "\n", stats.nodes);
+        printf("node bytes: %" PRIu64 "\n", stats.node_bytes);
+        printf("reference counts: %" PRIu64 "\n", stats.counts);
+        printf("reference count bytes: %" PRIu64 "\n", stats.count_bytes);
+        printf("other entries: %" PRIu64 "\n", stats.others);
+        printf("total bytes: %" PRIu64 "\n",
+               stats.node_bytes + stats.count_bytes + stats.other_bytes);
+    }
+    free(created_with);
+    store_close(&store);
+    return code;
+}
