@@ -334,6 +334,57 @@ impl CryptoWrapper for AesSiv256 {
         Ok(plaintext)
     }
 
+    fn unwrap_many(
+        &self,
+        nodes: &[(&[u8], &[u8])],
+        height: u32,
+        is_root: bool,
+    ) -> Vec<Result<Vec<u8>, VerifyError>> {
+        // Decrypt every node with its claimed tag, then recompute all the tags at once.
+        let mut plaintexts: Vec<Result<Vec<u8>, VerifyError>> = nodes
+            .iter()
+            .map(|&(stored, key)| {
+                let tag: [u8; 16] = key.try_into().map_err(|_| VerifyError::Authenticity)?;
+                let mut plaintext = stored.to_vec();
+                if key != EMPTY_NODE_KEY {
+                    self.xor_keystream(tag, &mut plaintext);
+                }
+                Ok(plaintext)
+            })
+            .collect();
+
+        let header = self.header_state(height, is_root);
+        let checked: Vec<usize> = (0..nodes.len())
+            .filter(|&index| plaintexts[index].is_ok() && nodes[index].1 != EMPTY_NODE_KEY)
+            .collect();
+        let inputs: Vec<S2vInput<'_>> = checked
+            .iter()
+            .map(|&index| {
+                let plaintext = plaintexts[index].as_deref().expect("decrypted above");
+                self.s2v_input(plaintext, header)
+            })
+            .collect();
+        let mut tags = vec![[0u8; BLOCK_SIZE]; inputs.len()];
+        self.mac_cipher.encrypt_with_backend(CmacChains { inputs: &inputs, tags: &mut tags });
+        drop(inputs);
+
+        for (&index, computed) in checked.iter().zip(&tags) {
+            if !bool::from(computed.ct_eq(nodes[index].1)) {
+                if let Ok(plaintext) = &mut plaintexts[index] {
+                    plaintext.zeroize();
+                }
+                plaintexts[index] = Err(VerifyError::Authenticity);
+            }
+        }
+        // The empty node: stored under 16 zero bytes with an empty value.
+        for (result, &(stored, key)) in plaintexts.iter_mut().zip(nodes) {
+            if key == EMPTY_NODE_KEY && !stored.is_empty() {
+                *result = Err(VerifyError::Authenticity);
+            }
+        }
+        plaintexts
+    }
+
     /// Compares ciphertexts: CTR decryption under one IV is a bijection, so `stored`
     /// decrypts to `value` exactly when it equals `value`'s ciphertext, which verifies.
     fn stored_matches(
@@ -693,6 +744,39 @@ mod tests {
             );
             assert!(buffer.iter().all(|&byte| byte == 0), "failed decryption leaves zeros");
         }
+    }
+
+    #[test]
+    fn unwrap_many_matches_unwrap() {
+        let wrapper = AesSiv256::new(&random_bytes(6, 32), true).unwrap();
+        let values: Vec<Vec<u8>> = (0..30)
+            .map(|index| random_bytes(index, [1, 15, 16, 17, 256, 4097][index as usize % 6]))
+            .collect();
+        let wrapped: Vec<WrappedNode> =
+            values.iter().map(|value| wrapper.wrap(value, 0, true)).collect();
+        let mut stored: Vec<Vec<u8>> = wrapped.iter().map(|node| node.value.clone()).collect();
+        stored[4][0] ^= 1;
+        stored[11].clear();
+        let mut keys: Vec<Vec<u8>> = wrapped.iter().map(|node| node.key.clone()).collect();
+        keys[7][3] ^= 8;
+        keys[9].truncate(15);
+        keys[12] = EMPTY_NODE_KEY.to_vec();
+        stored.push(Vec::new());
+        keys.push(EMPTY_NODE_KEY.to_vec());
+        let nodes: Vec<(&[u8], &[u8])> = stored
+            .iter()
+            .zip(&keys)
+            .map(|(value, key)| (value.as_slice(), key.as_slice()))
+            .collect();
+
+        let results = wrapper.unwrap_many(&nodes, 0, true);
+        for (index, (&(value, key), result)) in nodes.iter().zip(&results).enumerate() {
+            assert_eq!(result, &wrapper.unwrap(value, key, 0, true), "node {index}");
+        }
+        let failed: Vec<usize> =
+            (0..results.len()).filter(|&index| results[index].is_err()).collect();
+        assert_eq!(failed, vec![4, 7, 9, 11, 12]);
+        assert_eq!(results[30], Ok(Vec::new()));
     }
 
     #[test]
