@@ -26,8 +26,7 @@ use aes_siv::siv::Aes128Siv;
 use hmac::{Hmac, Mac};
 use seccs::crypto::AesSiv256;
 use seccs::{
-    Backend, BackendError, ChunkingStrategy, MemoryBackend, RabinKarp, ReferenceCounting, Store,
-    WrapperKind,
+    Backend, BackendError, ChunkingStrategy, MemoryBackend, RabinKarp, Store, WrapperKind,
 };
 use sha2::{Digest, Sha256};
 
@@ -409,10 +408,7 @@ fn measure_store(
 
 fn measure_large_put(chunk_size: u64, results: &mut Vec<(String, f64)>) {
     let content = random_content(LARGE_PUT_MIB << 20, SEED);
-    let store = Store::builder(chunk_size, WrapperKind::AesSiv256.build(&KEY).expect("valid key"))
-        .reference_counting(ReferenceCounting::Disabled)
-        .build(Box::new(DiscardingBackend))
-        .expect("valid configuration");
+    let store = new_store(WrapperKind::AesSiv256, chunk_size, Box::new(DiscardingBackend));
     reset_peak_memory();
     let start = Instant::now();
     store.put(&content, false).expect("put succeeds");
@@ -629,8 +625,8 @@ fn run_parent() {
     let large: BTreeMap<u64, Measurement> =
         CHUNK_SIZES.iter().map(|&size| (size, child(&["large-put", &size.to_string()]))).collect();
     println!(
-        "Peak memory of a {LARGE_PUT_MIB} MiB put (AES_SIV_256, backend that keeps nothing, \
-         counting disabled): whole process, content included"
+        "Peak memory of a {LARGE_PUT_MIB} MiB put (AES_SIV_256, a backend that keeps \
+         nothing): whole process, content included"
     );
     for (size, measured) in &large {
         println!(

@@ -44,8 +44,8 @@ pub const DEFAULT_WINDOW_SIZE: usize = 48;
 pub const DEFAULT_SEED: u32 = 0;
 
 /// Number of content stretches the candidate scan hashes side by side. On the AMD EPYC
-/// (Zen 4) this was tuned on, four hide the latency of each stretch's multiply-add chain,
-/// while six or eight run out of registers and are slower.
+/// (x86-64 with AVX-512) this was tuned on, four hide the latency of each stretch's
+/// multiply-add chain, while six or eight run out of registers and are slower.
 const LANES: usize = 4;
 /// Positions per stretch in one step of the candidate scan; the step's hashes (64 KiB)
 /// stay in the L2 cache between hashing and filtering.
