@@ -96,7 +96,8 @@ impl Store {
             let root = reference.root_digest();
             *expected.entry(root.to_vec()).or_default() += 1;
             let height = self.height(reference.content_length())?;
-            self.visit(root, height, true, &mut expected, &mut visited, &mut report)?;
+            let length = reference.content_length();
+            self.visit(root, height, true, length, &mut expected, &mut visited, &mut report)?;
         }
         report.nodes_reachable = visited.len() as u64;
 
@@ -138,12 +139,15 @@ impl Store {
     }
 
     /// Walks the tree below `key` once per distinct node, adding the expected counts
-    /// of children and recording missing and corrupt nodes.
+    /// of children and recording missing and corrupt nodes. `length` is the content
+    /// length in the reference, which bounds every node's size.
+    #[allow(clippy::too_many_arguments)]
     fn visit(
         &self,
         key: &[u8],
         height: u32,
         is_root: bool,
+        length: u64,
         expected: &mut HashMap<Vec<u8>, u64>,
         visited: &mut HashSet<Vec<u8>>,
         report: &mut CheckReport,
@@ -152,14 +156,14 @@ impl Store {
             return Ok(());
         }
 
-        let node = match self.read_node(key, height, is_root) {
+        let node = match self.read_node(key, height, is_root, length) {
             Ok(node) => node,
             Err(Error::NotFound { .. }) => {
                 let reason = "not found in the backend".to_string();
                 report.missing_nodes.push(BadNode { key: key.to_vec(), height, reason });
                 return Ok(());
             }
-            Err(error @ (Error::Integrity { .. } | Error::Authenticity { .. })) => {
+            Err(error @ (Error::Integrity { .. } | Error::Authenticity { .. } | Error::CorruptNode { .. })) => {
                 report.corrupt_nodes.push(BadNode { key: key.to_vec(), height, reason: error.to_string() });
                 return Ok(());
             }
@@ -180,7 +184,7 @@ impl Store {
         }
         for child in node.chunks(digest_size) {
             *expected.entry(child.to_vec()).or_default() += 1;
-            self.visit(child, height - 1, false, expected, visited, report)?;
+            self.visit(child, height - 1, false, length, expected, visited, report)?;
         }
         Ok(())
     }

@@ -99,8 +99,9 @@ pub enum Error {
         is_root: bool,
     },
 
-    /// A node verified but has a size its position in the tree cannot have, or the
-    /// reassembled content does not have the length its reference records.
+    /// A node has a size its position in the tree cannot have (a stored value too large
+    /// is rejected before verification), or the reassembled content does not have the
+    /// length its reference records.
     #[error("corrupt node {key} at height {height}: {reason}")]
     CorruptNode {
         /// Node key in lowercase hex.
@@ -114,8 +115,8 @@ pub enum Error {
     /// A delete found no reference count for the content's root node.
     #[error(
         "reference count of node {key} not found: the content was deleted already, or was \
-         stored with ignore_rc (then delete it with ignore_rc too). After an interrupted \
-         delete, do not retry with ignore_rc: run a check with repair to reclaim its nodes"
+         stored with ignore_rc (then delete it with ignore_rc too). Finish an interrupted \
+         delete with a check with repair, not by deleting again"
     )]
     MissingReferenceCount {
         /// Node key in lowercase hex.

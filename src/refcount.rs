@@ -131,8 +131,8 @@ fn write_count(backend: &dyn Backend, key: &[u8], count: u64) -> Result<()> {
 /// leading zeros.
 pub(crate) fn parse_count(value: &[u8], node_key: &[u8]) -> Result<u64> {
     let invalid = || {
-        let mut printable = String::from_utf8_lossy(value).into_owned();
-        printable.truncate(32);
+        // Count characters, not bytes: a byte limit could split a multi-byte character.
+        let printable = String::from_utf8_lossy(value).chars().take(32).collect();
         Error::InvalidReferenceCount { key: hex(node_key), value: printable }
     };
 

@@ -334,8 +334,15 @@ impl Store {
         let reference = ContentReference::parse(reference, self.digest_size())?;
         let length = reference.content_length();
 
-        let mut content = Vec::with_capacity(length.min(MAX_INITIAL_CAPACITY) as usize);
-        self.walk_content(&reference, &mut |leaf| content.extend_from_slice(leaf))?;
+        // Reserve at the first leaf, once the path to it has verified, so that a forged
+        // reference for an unknown root costs no allocation.
+        let mut content = Vec::new();
+        self.walk_content(&reference, &mut |leaf| {
+            if content.capacity() == 0 {
+                content.reserve(length.min(MAX_INITIAL_CAPACITY) as usize);
+            }
+            content.extend_from_slice(leaf);
+        })?;
         Ok(content)
     }
 
@@ -367,10 +374,16 @@ impl Store {
     /// Reads node `key` and everything below it. `walk.length` bounds the bytes of the
     /// whole tree, so a lying backend cannot make a read grow without limit.
     fn read_subtree(&self, key: &[u8], height: u32, is_root: bool, walk: &mut ContentWalk<'_>) -> Result<()> {
-        let node = self.read_node(key, height, is_root)?;
         let remaining = walk.length - walk.consumed;
+        let node = self.read_node(key, height, is_root, remaining)?;
 
         if height == 0 {
+            // Only the empty content has an empty leaf, as its root. Rejecting any other
+            // makes every leaf use up at least one byte of the length, which bounds the
+            // nodes a read visits even when superchunks list the same child many times.
+            if node.is_empty() && !is_root {
+                return Err(self.corrupt(key, height, "an empty leaf below the root; put never cuts empty chunks".into()));
+            }
             if node.len() as u64 > remaining {
                 return Err(self.corrupt(key, height, format!(
                     "a leaf of {} bytes overruns the content length {}",
@@ -404,11 +417,30 @@ impl Store {
         Ok(())
     }
 
-    /// Reads node `key` and verifies it as a node at `height`.
-    pub(crate) fn read_node(&self, key: &[u8], height: u32, is_root: bool) -> Result<Vec<u8>> {
+    /// Reads node `key` and verifies it as a node at `height` of a subtree that holds at
+    /// most `max_length` content bytes. A stored value too large for that is rejected
+    /// before verification, so that a lying backend cannot make the wrapper copy or hash
+    /// more than the tree can hold: every wrapper stores a value exactly as long as its
+    /// node, a leaf holds at most `max_length` bytes, and a superchunk lists at most
+    /// `max_length` children, because every subtree holds at least one byte.
+    pub(crate) fn read_node(&self, key: &[u8], height: u32, is_root: bool, max_length: u64) -> Result<Vec<u8>> {
         let stored = self
             .backend_get(key)?
             .ok_or_else(|| Error::NotFound { key: hex(key), height })?;
+
+        let size = stored.len() as u64;
+        if height == 0 && size > max_length {
+            return Err(self.corrupt(key, height, format!(
+                "a leaf of {size} bytes overruns the {max_length} bytes left of the content"
+            )));
+        }
+        let children = size.div_ceil(self.digest_size() as u64);
+        if height > 0 && children > max_length {
+            return Err(self.corrupt(key, height, format!(
+                "{children} children cannot fit in the {max_length} bytes left of the content"
+            )));
+        }
+
         self.wrapper.unwrap(&stored, key, height, is_root).map_err(|error| match error {
             VerifyError::Integrity => Error::Integrity { key: hex(key), height },
             VerifyError::Authenticity => Error::Authenticity { key: hex(key), height, is_root },
@@ -431,20 +463,21 @@ impl Store {
         }
         // Verify the root at the height that the reference's length implies before any
         // count changes, so that a reference with a forged length changes nothing.
-        self.read_node(root, height, true)?;
+        self.read_node(root, height, true, reference.content_length())?;
 
         if !ignore_rc && counts.decrement(root)? > 0 {
             return Ok(());
         }
-        self.delete_subtree(&counts, root, height, true)
+        self.delete_subtree(&counts, root, height, true, reference.content_length())
     }
 
     /// Removes node `key` after releasing its children; a child whose count reaches
     /// zero is removed the same way. The node itself goes last, so that an interrupted
     /// delete leaves it readable and a later delete or repair can finish the work.
-    fn delete_subtree(&self, counts: &Counts<'_>, key: &[u8], height: u32, is_root: bool) -> Result<()> {
+    /// `length` is the content length in the reference, which bounds every node's size.
+    fn delete_subtree(&self, counts: &Counts<'_>, key: &[u8], height: u32, is_root: bool, length: u64) -> Result<()> {
         if height > 0 {
-            let node = self.read_node(key, height, is_root)?;
+            let node = self.read_node(key, height, is_root, length)?;
             let digest_size = self.digest_size();
             if node.len() % digest_size != 0 {
                 return Err(self.corrupt(key, height, format!(
@@ -454,7 +487,7 @@ impl Store {
             }
             for child in node.chunks(digest_size) {
                 if counts.decrement(child)? == 0 {
-                    self.delete_subtree(counts, child, height - 1, false)?;
+                    self.delete_subtree(counts, child, height - 1, false, length)?;
                 }
             }
         }

@@ -52,7 +52,6 @@ fn model_corpus() {
 }
 
 #[test]
-#[ignore = "fails until parse_count cuts the shown value at a character boundary"]
 fn backend_values_regressions() {
     replay("regressions", "backend_values", fuzz_targets::backend_values);
 }

@@ -465,7 +465,6 @@ fn bad_counts_rejected_on_delete() {
 /// A count value that is not ASCII: the error shows at most 32 characters of it, and
 /// cutting it there must not split a multi-byte character.
 #[test]
-#[ignore = "fails until parse_count cuts the shown value at a character boundary"]
 fn non_ascii_count_rejected() {
     for_each_wrapper(|kind| {
         let fixture = Fixture::new(kind);
@@ -540,7 +539,6 @@ fn intermittent_failures() {
 /// A 256 MiB value for a node of a 1 KiB content must be rejected by its size, before
 /// the store copies or hashes it.
 #[test]
-#[ignore = "fails until Store::read_node checks a stored value's size before verifying it"]
 fn huge_value_rejected_by_size() {
     const HUGE: usize = 256 << 20;
     // The content, one node and error messages, with room to spare.
@@ -584,7 +582,6 @@ fn huge_value_rejected_by_size() {
 /// with write access can. The read must fail after a number of backend reads bounded by
 /// the content length.
 #[test]
-#[ignore = "fails until reads reject empty leaves below the root"]
 fn empty_leaf_fanout_bounded() {
     for_each_wrapper(|kind| {
         let backend = Arc::new(MemoryBackend::new());
