@@ -97,7 +97,43 @@ static void run_scenario(seccs_wrapper wrapper, seccs_chunking chunking, bool de
   hash_backend_free(backend);
 }
 
+/*
+ * A content made of one 16 KiB block twice can repeat superchunks before their parent is
+ * stored. With exact_reference_counts its only delete empties the backend.
+ */
+static void run_repeated_block(seccs_wrapper wrapper) {
+  hash_backend *backend = hash_backend_new();
+  uint8_t key[32];
+  seccs_config config;
+  config_for(&config, wrapper, key, 4);
+  config.exact_reference_counts = true;
+  seccs_backend table = hash_backend_table(backend, 0);
+  seccs_store *store = NULL;
+  REQUIRE_OK(seccs_new(&config, &table, &store));
+  size_t reference_size = seccs_reference_size(store);
+
+  const size_t block_size = 16384;
+  uint8_t *block = random_content(block_size, 21);
+  uint8_t *repeated = malloc(2 * block_size);
+  REQUIRE(repeated != NULL);
+  memcpy(repeated, block, block_size);
+  memcpy(repeated + block_size, block, block_size);
+
+  uint8_t reference[MAX_REFERENCE];
+  CHECK_STATUS(seccs_put(store, repeated, 2 * block_size, false, reference, sizeof reference, NULL), SECCS_OK);
+  CHECK_STATUS(seccs_delete(store, reference, reference_size, false), SECCS_OK);
+  CHECK_U64(hash_backend_count(backend), 0);
+
+  free(block);
+  free(repeated);
+  seccs_free(store);
+  hash_backend_free(backend);
+}
+
 int main(void) {
+  for (int w = 0; w < WRAPPER_COUNT; w++) {
+    run_repeated_block(wrapper_at(w));
+  }
   for (int w = 0; w < WRAPPER_COUNT; w++) {
     for (int c = 0; c < 2; c++) {
       for (int order = 0; order < 2; order++) {

@@ -432,6 +432,14 @@ typedef struct seccs_config {
    * Passed to both hooks. Not owned by the store: keep it valid until `seccs_free`.
    */
   void *hooks_ctx;
+  /**
+   * Counts a superchunk that occurs twice in one content before its parent is stored
+   * once, so that deleting such a content reclaims all of its nodes. Default false,
+   * as in the Python package `seccs` 0.0.5, which counts the children of the second
+   * occurrence again and leaves them behind on delete; stores that hold such contents
+   * then differ from the Python package's in those count entries.
+   */
+  bool exact_reference_counts;
 } seccs_config;
 
 #ifdef __cplusplus
@@ -514,7 +522,8 @@ enum seccs_status seccs_check(struct seccs_store *store, const uint8_t *refs, si
 /**
  * Fills `*config` with the defaults: version `SECCS_CONFIG_VERSION`, chunk size 256,
  * `SECCS_WRAPPER_AES_SIV_256` with no key yet, Rabin-Karp chunking with window 48 and
- * seed 0, counts under key suffixes, a zeroed `refcount_backend`, and no hooks.
+ * seed 0, counts under key suffixes, a zeroed `refcount_backend`, no hooks, and the
+ * counting of `seccs` 0.0.5 (`exact_reference_counts` false).
  * NULL is a no-op.
  *
  * # Safety

@@ -38,6 +38,7 @@ pub struct StoreBuilder {
     counting: ReferenceCounting,
     height_function: Option<HeightFunction>,
     level_size_function: Option<LevelSizeFunction>,
+    exact_reference_counts: bool,
 }
 
 impl StoreBuilder {
@@ -50,6 +51,7 @@ impl StoreBuilder {
             counting: ReferenceCounting::KeySuffix,
             height_function: None,
             level_size_function: None,
+            exact_reference_counts: false,
         }
     }
 
@@ -74,6 +76,19 @@ impl StoreBuilder {
     /// Replaces the level-to-chunk-size formula; this also lifts the S ≥ 2R limit.
     pub fn level_size_function(mut self, function: LevelSizeFunction) -> Self {
         self.level_size_function = Some(function);
+        self
+    }
+
+    /// Counts a superchunk that occurs twice in one content before its parent is stored
+    /// once, not twice (default: off, as in `seccs` 0.0.5).
+    ///
+    /// The Python package stores the second occurrence again, because its count is
+    /// still 0, and so counts its children a second time; deleting the content then
+    /// leaves them behind. With this option every content's delete reclaims all of its
+    /// nodes, but stores that hold such contents differ from the Python package's in
+    /// those count entries.
+    pub fn exact_reference_counts(mut self, exact: bool) -> Self {
+        self.exact_reference_counts = exact;
         self
     }
 
@@ -121,6 +136,7 @@ impl StoreBuilder {
             chunk_size: self.chunk_size,
             height_function: self.height_function,
             level_size_function: self.level_size_function,
+            exact_reference_counts: self.exact_reference_counts,
             write_lock: Mutex::new(()),
         })
     }
@@ -138,6 +154,7 @@ pub struct Store {
     chunk_size: u64,
     height_function: Option<HeightFunction>,
     level_size_function: Option<LevelSizeFunction>,
+    exact_reference_counts: bool,
     write_lock: Mutex<()>,
 }
 
@@ -235,15 +252,16 @@ impl Store {
 
         let _guard = self.lock_writes();
         let counts = self.counts();
+        let mut written = WrittenSuperchunks::new(self.exact_reference_counts);
 
         let (root_key, is_new) = if height == 0 {
-            self.store_node(&counts, content, 0, true)?
+            self.store_node(&counts, &mut written, content, 0, true)?
         } else {
             // `open[t]` is the superchunk being filled at height t (index 0 is unused:
             // leaves are stored as soon as they are cut).
             let mut open: Vec<Vec<u8>> = vec![Vec::new(); height as usize + 1];
             let mut store_leaf = |index: usize, leaf: &[u8], wrapped: WrappedNode| -> Result<()> {
-                let (leaf_key, _) = self.store_wrapped(&counts, leaf, wrapped, 0, false)?;
+                let (leaf_key, _) = self.store_wrapped(&counts, &mut written, leaf, wrapped, 0, false)?;
                 open[1].extend_from_slice(&leaf_key);
 
                 // The boundary ends chunks at heights 1..=level too: those superchunks
@@ -251,7 +269,8 @@ impl Store {
                 let level = boundaries[index + 1].level;
                 for node_height in 1..=level {
                     let node = std::mem::take(&mut open[node_height]);
-                    let (key, _) = self.store_node(&counts, &node, node_height as u32, false)?;
+                    let (key, _) =
+                        self.store_node(&counts, &mut written, &node, node_height as u32, false)?;
                     open[node_height + 1].extend_from_slice(&key);
                 }
                 Ok(())
@@ -259,7 +278,7 @@ impl Store {
             let wrapper = self.wrapper.as_ref();
             wrap_pipeline::for_each_wrapped_leaf(wrapper, content, &boundaries, &mut store_leaf)?;
             let root = std::mem::take(&mut open[height as usize]);
-            self.store_node(&counts, &root, height, true)?
+            self.store_node(&counts, &mut written, &root, height, true)?
         };
 
         if !ignore_rc {
@@ -293,18 +312,20 @@ impl Store {
     fn store_node(
         &self,
         counts: &Counts<'_>,
+        written: &mut WrittenSuperchunks,
         value: &[u8],
         height: u32,
         is_root: bool,
     ) -> Result<(Vec<u8>, bool)> {
         let wrapped = self.wrapper.wrap(value, height, is_root);
-        self.store_wrapped(counts, value, wrapped, height, is_root)
+        self.store_wrapped(counts, written, value, wrapped, height, is_root)
     }
 
     /// Stores node `value`, already wrapped as `wrapped`, as [`Store::store_node`] does.
     fn store_wrapped(
         &self,
         counts: &Counts<'_>,
+        written: &mut WrittenSuperchunks,
         value: &[u8],
         wrapped: WrappedNode,
         height: u32,
@@ -314,7 +335,7 @@ impl Store {
         let reusable = existing.is_some_and(|stored| {
             self.wrapper.stored_matches(&stored, &wrapped, value, height, is_root)
         });
-        if reusable && counts.get(&wrapped.key)? > 0 {
+        if reusable && (written.contains(&wrapped.key) || counts.get(&wrapped.key)? > 0) {
             return Ok((wrapped.key, false));
         }
 
@@ -326,6 +347,9 @@ impl Store {
         self.backend
             .set(&wrapped.key, &wrapped.value)
             .map_err(|source| Error::Backend { operation: "set", key: hex(&wrapped.key), source })?;
+        if height > 0 {
+            written.insert(&wrapped.key);
+        }
         Ok((wrapped.key, true))
     }
 
@@ -524,4 +548,27 @@ struct ContentWalk<'a> {
     /// Bytes of leaves passed to `on_leaf` so far.
     consumed: u64,
     on_leaf: &'a mut dyn FnMut(&[u8]),
+}
+
+/// Superchunks written by the current put, remembered only with exact reference counts:
+/// a second occurrence before its parent is stored is then reused, not stored and
+/// counted again.
+struct WrittenSuperchunks {
+    keys: Option<std::collections::HashSet<Vec<u8>>>,
+}
+
+impl WrittenSuperchunks {
+    fn new(exact: bool) -> Self {
+        Self { keys: exact.then(std::collections::HashSet::new) }
+    }
+
+    fn contains(&self, key: &[u8]) -> bool {
+        self.keys.as_ref().is_some_and(|keys| keys.contains(key))
+    }
+
+    fn insert(&mut self, key: &[u8]) {
+        if let Some(keys) = &mut self.keys {
+            keys.insert(key.to_vec());
+        }
+    }
 }

@@ -116,11 +116,18 @@ pub struct seccs_config {
     pub level_size: seccs_level_size_fn,
     /// Passed to both hooks. Not owned by the store: keep it valid until `seccs_free`.
     pub hooks_ctx: *mut c_void,
+    /// Counts a superchunk that occurs twice in one content before its parent is stored
+    /// once, so that deleting such a content reclaims all of its nodes. Default false,
+    /// as in the Python package `seccs` 0.0.5, which counts the children of the second
+    /// occurrence again and leaves them behind on delete; stores that hold such contents
+    /// then differ from the Python package's in those count entries.
+    pub exact_reference_counts: bool,
 }
 
 /// Fills `*config` with the defaults: version `SECCS_CONFIG_VERSION`, chunk size 256,
 /// `SECCS_WRAPPER_AES_SIV_256` with no key yet, Rabin-Karp chunking with window 48 and
-/// seed 0, counts under key suffixes, a zeroed `refcount_backend`, and no hooks.
+/// seed 0, counts under key suffixes, a zeroed `refcount_backend`, no hooks, and the
+/// counting of `seccs` 0.0.5 (`exact_reference_counts` false).
 /// NULL is a no-op.
 ///
 /// # Safety
@@ -146,6 +153,7 @@ pub unsafe extern "C" fn seccs_config_init(config: *mut seccs_config) {
             length_to_height: None,
             level_size: None,
             hooks_ctx: std::ptr::null_mut(),
+            exact_reference_counts: false,
         };
         // SAFETY: `config` is non-NULL and valid for writes, per this function's contract;
         // write() does not read or drop the previous, possibly uninitialized, contents.
@@ -250,7 +258,7 @@ pub(crate) fn translate(config: &seccs_config) -> Result<Translated, Failure> {
             )));
         }
     };
-    builder = builder.reference_counting(counting);
+    builder = builder.reference_counting(counting).exact_reference_counts(config.exact_reference_counts);
 
     if let Some(function) = config.length_to_height {
         let hook = Hook::<HeightHook> { function, ctx: config.hooks_ctx };

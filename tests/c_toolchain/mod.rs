@@ -46,6 +46,16 @@ pub fn compiler(cpp: bool) -> cc::Tool {
 pub fn library_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        // `cargo test` rebuilds the rlib that Rust tests link, not always the cdylib, so
+        // build the shared library here to never test a stale one.
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.current_dir(crate_root()).args(["build", "--lib", "--quiet"]);
+        if !cfg!(debug_assertions) {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cannot run cargo to build libseccs.so");
+        assert!(status.success(), "cargo build --lib failed: {status}");
+
         let built = ["deps/libseccs.so", "libseccs.so"]
             .iter()
             .map(|name| profile_dir().join(name))
