@@ -209,7 +209,18 @@ impl Store {
         stored_counts: &HashMap<Vec<u8>, Option<u64>>,
         report: &mut CheckReport,
     ) {
+        // A missing or corrupt node has no count to fix: rewriting one would create a
+        // count entry for a node that is not there.
+        let bad: HashSet<&[u8]> = report
+            .missing_nodes
+            .iter()
+            .chain(&report.corrupt_nodes)
+            .map(|node| node.key.as_slice())
+            .collect();
         for key in visited {
+            if bad.contains(key.as_slice()) {
+                continue;
+            }
             let wanted = expected.get(key).copied().unwrap_or(0);
             let stored = stored_counts.get(key).copied().flatten().unwrap_or(0);
             if stored != wanted {

@@ -118,3 +118,21 @@ fn check_rejects_backend_without_keys() {
 
     assert!(matches!(result, Err(Error::Unsupported { operation: "check", .. })), "{result:?}");
 }
+
+#[test]
+fn repair_writes_no_count_for_missing_root() {
+    let (backend, store) = new_store();
+    let kept = store.put(&pseudo_random(12_000, 6), false).unwrap();
+    let deleted = store.put(&pseudo_random(8_000, 7), false).unwrap();
+    store.delete(deleted.as_bytes(), false).unwrap();
+    let expected_state = backend.snapshot();
+
+    // The caller still lists the deleted reference: its root is missing, not miscounted.
+    let report = store.check(&[kept.as_bytes(), deleted.as_bytes()], true).unwrap();
+
+    assert_eq!(report.missing_nodes.len(), 1);
+    assert_eq!(report.missing_nodes[0].key, deleted.root_digest());
+    assert!(report.wrong_counts.is_empty(), "{:?}", report.wrong_counts);
+    assert_eq!(report.repaired, 0);
+    assert_eq!(backend.snapshot(), expected_state);
+}
