@@ -314,6 +314,13 @@ typedef int32_t (*seccs_backend_scan_fn)(void *ctx, struct seccs_key_sink *sink)
  * Callbacks return `SECCS_BACKEND_OK`, `SECCS_BACKEND_NOT_FOUND` where documented, or
  * any other `int32_t` as the backend's own error code. Such a code fails the operation
  * with `SECCS_BACKEND_ERROR` and is returned by `seccs_last_backend_code()`.
+ *
+ * Keys are short byte strings: a node key is the digest (16 bytes for the AES-SIV
+ * wrappers, 32 otherwise), and with `SECCS_REFCOUNT_KEY_SUFFIX` a count key is the node
+ * key followed by `r` (17 or 33 bytes). Values are counts in ASCII decimal and wrapped
+ * nodes, which average about the chunk size. A node has no upper size limit: content
+ * without chunk boundaries, such as a long run of zeros, becomes one leaf as long as the
+ * content.
  */
 typedef struct seccs_backend {
   /**
@@ -338,7 +345,9 @@ typedef struct seccs_backend {
    */
   seccs_backend_delete_fn delete_;
   /**
-   * Required.
+   * Required. libseccs 0.1 reads nodes with `get` and never calls `contains`; the
+   * callback is part of version 1 of the table so that later versions can test for a
+   * key without transferring its value.
    */
   seccs_backend_contains_fn contains;
   /**

@@ -107,6 +107,13 @@ pub type seccs_backend_scan_fn =
 /// Callbacks return `SECCS_BACKEND_OK`, `SECCS_BACKEND_NOT_FOUND` where documented, or
 /// any other `int32_t` as the backend's own error code. Such a code fails the operation
 /// with `SECCS_BACKEND_ERROR` and is returned by `seccs_last_backend_code()`.
+///
+/// Keys are short byte strings: a node key is the digest (16 bytes for the AES-SIV
+/// wrappers, 32 otherwise), and with `SECCS_REFCOUNT_KEY_SUFFIX` a count key is the node
+/// key followed by `r` (17 or 33 bytes). Values are counts in ASCII decimal and wrapped
+/// nodes, which average about the chunk size. A node has no upper size limit: content
+/// without chunk boundaries, such as a long run of zeros, becomes one leaf as long as the
+/// content.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct seccs_backend {
@@ -121,7 +128,9 @@ pub struct seccs_backend {
     pub set: seccs_backend_set_fn,
     /// Required. Named `delete_` because `delete` is a C++ keyword.
     pub delete_: seccs_backend_delete_fn,
-    /// Required.
+    /// Required. libseccs 0.1 reads nodes with `get` and never calls `contains`; the
+    /// callback is part of version 1 of the table so that later versions can test for a
+    /// key without transferring its value.
     pub contains: seccs_backend_contains_fn,
     /// Optional: called once by `seccs_free` to release `ctx`. NULL leaves `ctx` with the
     /// caller, who must keep it valid until `seccs_free` returns.
