@@ -3,11 +3,11 @@
 //! the API with its exact type.
 //!
 //! `SECCS_UPDATE_HEADER=1 cargo test --test header` (or `make header`) rewrites
-//! include/seccs.h instead of comparing.
+//! include/seccs.h instead of comparing, but only when its content changed.
 
 mod c_toolchain;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use c_toolchain::{compile_only, crate_root, work_dir};
 
@@ -30,11 +30,22 @@ fn generate_header() -> String {
     String::from_utf8(text).expect("cbindgen writes UTF-8")
 }
 
+/// Writes `text` to `path` unless the file already contains exactly `text`, and returns
+/// whether it wrote. An unchanged header keeps its modification time, so that make does
+/// not rebuild the C objects that include it.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<bool> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == text) {
+        return Ok(false);
+    }
+    std::fs::write(path, text)?;
+    Ok(true)
+}
+
 #[test]
 fn header_is_current() {
     let fresh = generate_header();
     if std::env::var_os("SECCS_UPDATE_HEADER").is_some() {
-        std::fs::write(header_path(), &fresh).expect("cannot write include/seccs.h");
+        write_if_changed(&header_path(), &fresh).expect("cannot write include/seccs.h");
         return;
     }
 
@@ -54,6 +65,27 @@ fn header_is_current() {
         committed.lines().nth(first_difference).unwrap_or("<end of file>"),
         fresh.lines().nth(first_difference).unwrap_or("<end of file>"),
     );
+}
+
+#[test]
+fn header_update_skips_same_content() {
+    let path = work_dir().join("header_update.h");
+    std::fs::write(&path, "int a;\n").expect("cannot write the scratch header");
+    let old_time = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_modified(old_time))
+        .expect("cannot set the scratch header's modification time");
+
+    let wrote = write_if_changed(&path, "int a;\n").expect("cannot update the scratch header");
+    assert!(!wrote, "a header with the same content was rewritten");
+    let modified = std::fs::metadata(&path).and_then(|meta| meta.modified()).expect("mtime");
+    assert_eq!(modified, old_time, "the unchanged header got a new modification time");
+
+    let wrote = write_if_changed(&path, "int b;\n").expect("cannot update the scratch header");
+    assert!(wrote, "a header with new content was not written");
+    assert_eq!(std::fs::read_to_string(&path).expect("read back"), "int b;\n");
 }
 
 #[test]
