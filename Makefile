@@ -4,7 +4,8 @@
 #   make header             regenerate include/seccs.h from src/ffi/ (commit the result)
 #   make test               every test: cargo tests, C tests natively and under valgrind,
 #                           header check, install check, and the cli/fuzz targets if present
-#   make install PREFIX=... libseccs.so.0 with its links, libseccs.a, seccs.h, seccs.pc
+#   make install PREFIX=... libseccs.so.0 with its links, libseccs.a, seccs.h, seccs.pc,
+#                           and the seccs program in PREFIX/bin if cli/cli.mk is present
 #   make clean
 #
 # Other parts plug in through cli/cli.mk (targets cli, cli-test), benches/bench.mk
@@ -32,6 +33,8 @@ BUILD_DIR := build
 
 ALL_TARGETS := lib header
 TEST_TARGETS := lib header-check rust-test valgrind-test install-test example-test
+INSTALL_TARGETS :=
+UNINSTALL_TARGETS :=
 
 -include cli/cli.mk
 -include benches/bench.mk
@@ -40,6 +43,8 @@ TEST_TARGETS := lib header-check rust-test valgrind-test install-test example-te
 ifneq ($(wildcard cli/cli.mk),)
 ALL_TARGETS += cli
 TEST_TARGETS += cli-test
+INSTALL_TARGETS += cli-install
+UNINSTALL_TARGETS += cli-uninstall
 endif
 ifneq ($(wildcard fuzz/fuzz.mk),)
 TEST_TARGETS += fuzz-replay
@@ -76,7 +81,7 @@ valgrind-test:
 	SECCS_VALGRIND=1 $(CARGO) test --release --test c_api
 
 # Installs into a scratch prefix, then builds a C program with pkg-config against the
-# installed files and runs it through the soname link.
+# installed files and runs it through the soname link, and runs the installed seccs.
 install-test: lib
 	rm -rf $(BUILD_DIR)/install-test
 	$(MAKE) --no-print-directory install PREFIX=$(abspath $(BUILD_DIR)/install-test)
@@ -86,6 +91,11 @@ install-test: lib
 	    $$(pkg-config --cflags seccs) $$(pkg-config --libs seccs)'
 	LD_LIBRARY_PATH=$(abspath $(BUILD_DIR)/install-test/lib) $(BUILD_DIR)/install-test/roundtrip
 	test "$$(PKG_CONFIG_PATH=$(abspath $(BUILD_DIR)/install-test/lib/pkgconfig) pkg-config --modversion seccs)" = $(VERSION)
+ifneq ($(wildcard cli/cli.mk),)
+	env -u LD_LIBRARY_PATH $(BUILD_DIR)/install-test/bin/seccs --version
+	env -u LD_LIBRARY_PATH ldd $(BUILD_DIR)/install-test/bin/seccs \
+	    | grep -qF '$(abspath $(BUILD_DIR)/install-test/lib)/$(SONAME)'
+endif
 
 # The README's C example must build with warnings as errors and run clean under valgrind.
 example-test: lib
@@ -103,7 +113,7 @@ test:
 	    $(MAKE) --no-print-directory $$target || exit 1; \
 	done
 
-install: lib
+install: lib $(INSTALL_TARGETS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 $(RELEASE_DIR)/libseccs.so $(DESTDIR)$(LIBDIR)/libseccs.so.$(VERSION)
 	ln -sfn libseccs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -113,7 +123,7 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 	    -e 's|@VERSION@|$(VERSION)|g' seccs.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/seccs.pc
 
-uninstall:
+uninstall: $(UNINSTALL_TARGETS)
 	rm -f $(DESTDIR)$(LIBDIR)/libseccs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	      $(DESTDIR)$(LIBDIR)/libseccs.so $(DESTDIR)$(LIBDIR)/libseccs.a \
 	      $(DESTDIR)$(INCLUDEDIR)/seccs.h $(DESTDIR)$(PKGCONFIGDIR)/seccs.pc

@@ -2,6 +2,8 @@
 # The top Makefile includes this file; all paths are relative to the repository top.
 #
 #   make cli           build build/seccs, linked to libseccs with an rpath into the tree
+#   make cli-install   install seccs to $(DESTDIR)$(BINDIR), linked with an rpath to $(LIBDIR)
+#   make cli-uninstall remove the installed seccs
 #   make cli-test      run the end-to-end tests in cli/tests/
 #   make cli-memcheck  run the same tests with every seccs call under valgrind
 #   make demo          store real release tarballs and show the deduplication
@@ -22,12 +24,16 @@ CLI_LDLIBS := -L$(CLI_LIB_DIR) -Wl,-rpath,$(CLI_LIB_DIR) -lseccs -lsqlite3
 CLI_SOURCES := $(wildcard cli/*.c)
 CLI_OBJECTS := $(CLI_SOURCES:cli/%.c=build/cli/%.o)
 CLI_BIN := build/seccs
+# The copy that cli-install installs: the same objects, with an rpath to the installed
+# library instead of the build tree.
+CLI_INSTALL_BIN := build/install/seccs
+BINDIR ?= $(PREFIX)/bin
 
 CLI_VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
                 --suppressions=$(CURDIR)/cli/tests/valgrind.supp \
                 --show-leak-kinds=all --errors-for-leak-kinds=all
 
-.PHONY: cli cli-lib cli-test cli-memcheck demo
+.PHONY: cli cli-lib cli-install cli-uninstall cli-test cli-memcheck demo
 
 cli: $(CLI_BIN)
 
@@ -48,6 +54,18 @@ build/cli/%.o: cli/%.c | cli-lib
 # The program loads libseccs at run time, so a rebuilt library needs no relink.
 $(CLI_BIN): $(CLI_OBJECTS) | cli-lib
 	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_OBJECTS) $(CLI_LDLIBS)
+
+# Relinked on every install, because the rpath follows LIBDIR, which may differ from the
+# last install's. The top Makefile's install target installs the library to $(LIBDIR).
+cli-install: $(CLI_OBJECTS) | cli-lib
+	@mkdir -p $(dir $(CLI_INSTALL_BIN))
+	$(CC) $(CLI_CFLAGS) -o $(CLI_INSTALL_BIN) $(CLI_OBJECTS) -L$(CLI_LIB_DIR) \
+	    -Wl,-rpath,$(LIBDIR) -lseccs -lsqlite3
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(CLI_INSTALL_BIN) $(DESTDIR)$(BINDIR)/seccs
+
+cli-uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/seccs
 
 cli-test: $(CLI_BIN)
 	bash cli/tests/run.sh $(CLI_BIN)

@@ -128,6 +128,29 @@ int command_get(const struct command_args *args)
     return code;
 }
 
+/* Explains a delete that found no reference count for the content's root, in the
+ * CLI's terms: libseccs's message names its ignore_rc option, which seccs never uses. */
+static int report_missing_count(struct store *store, const uint8_t *reference,
+                                const char *reference_text)
+{
+    bool root_stored = false;
+    int code = sqlite_backend_contains(store->db, reference, store->digest_size, &root_stored);
+    if (code != CLI_EXIT_OK)
+        return code;
+
+    if (!root_stored)
+        return cli_error(CLI_EXIT_NOT_FOUND, "cannot delete content %s: it is not stored in %s "
+                         "(deleted already, or never stored), and the store is unchanged; if a "
+                         "references file lists it, remove it there", reference_text,
+                         store->path);
+    /* Every seccs delete is one transaction, so it never leaves a root without its count. */
+    return cli_error(CLI_EXIT_INTEGRITY, "cannot delete content %s from %s: its root node has no "
+                     "reference count entry, so the database was altered; the store is "
+                     "unchanged. Run 'seccs check %s --refs FILE --repair' with FILE listing "
+                     "every content you hold to restore the count", reference_text,
+                     store->path, store->path);
+}
+
 /* Deletes one reference in its own transaction and prints its line. */
 static int delete_reference(struct store *store, const char *reference_text)
 {
@@ -144,7 +167,9 @@ static int delete_reference(struct store *store, const char *reference_text)
     if (code == CLI_EXIT_OK) {
         seccs_status status = seccs_delete(store->seccs, reference, store->reference_size, false);
         progress_finish(&progress);
-        if (status != SECCS_OK)
+        if (status == SECCS_MISSING_REFERENCE_COUNT)
+            code = report_missing_count(store, reference, reference_text);
+        else if (status != SECCS_OK)
             code = cli_status_error(status, "cannot delete content %s from %s; the store is "
                                     "unchanged", reference_text, store->path);
         /* The root survives when other puts of the same content still count on it. */

@@ -1,6 +1,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,7 +62,12 @@ int cli_status_error(seccs_status status, const char *context_format, ...)
     const char *detail = seccs_last_error_message();
     va_list args;
 
-    if (detail == NULL || detail[0] == '\0')
+    /* For these statuses libseccs's message suggests its ignore_rc option or a custom
+     * level-size function, which seccs does not offer, so the plain status message is
+     * shown. The commands that can meet them word their own message instead. */
+    bool names_library_options = status == SECCS_MISSING_REFERENCE_COUNT
+                                 || status == SECCS_UNSUPPORTED_CHUNK_SIZE;
+    if (detail == NULL || detail[0] == '\0' || names_library_options)
         detail = seccs_status_message(status);
     detail = skip_function_name(detail);
 

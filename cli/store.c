@@ -344,6 +344,16 @@ static int validate_config(const struct store_config *config, const struct store
 
     fill_seccs_config(config, key, &library_config);
     seccs_status status = new_memory_store(&library_config, &store);
+    /* libseccs's message offers a custom level-size function, which seccs has no option
+     * for. */
+    if (status == SECCS_UNSUPPORTED_CHUNK_SIZE) {
+        size_t digest_size = wrapper_digest_size(config->wrapper);
+        return cli_error(CLI_EXIT_USAGE, "invalid --chunk-size %" PRIu64 ": wrapper %s needs "
+                         "a chunk size of at least %zu bytes (twice its %zu-byte digest); "
+                         "choose %zu or more, for example 256 (the default)",
+                         config->chunk_size, wrapper_name(config->wrapper), 2 * digest_size,
+                         digest_size, 2 * digest_size);
+    }
     if (status != SECCS_OK)
         return cli_status_error(status, "invalid store configuration");
     seccs_free(store);
@@ -609,13 +619,19 @@ int store_open(const char *path, const struct store_options *options, bool confi
                           &config);
         sqlite_backend_vtable(out->db, &backend);
         seccs_status status = seccs_new(&config, &backend, &out->seccs);
-        if (status != SECCS_OK)
+        if (status == SECCS_UNSUPPORTED_CHUNK_SIZE) {
+            /* init rejects such a chunk size, so only an altered configuration row has one. */
+            char chunk_size[32];
+            snprintf(chunk_size, sizeof chunk_size, "%" PRIu64, out->config.chunk_size);
+            code = invalid_config(path, "chunk_size", chunk_size);
+        } else if (status != SECCS_OK) {
             code = cli_status_error(status, "cannot open store %s", path);
-        else if (seccs_reference_size(out->seccs) != out->reference_size)
+        } else if (seccs_reference_size(out->seccs) != out->reference_size) {
             code = cli_error(CLI_EXIT_INTERNAL, "libseccs reports references of %zu bytes "
                              "for %s, but seccs expects %zu: rebuild seccs against this "
                              "libseccs", seccs_reference_size(out->seccs),
                              wrapper_name(out->config.wrapper), out->reference_size);
+        }
     }
 
     key_wipe(&key);

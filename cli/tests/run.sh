@@ -270,7 +270,7 @@ test_init_invalid_options() {
 
     seccs init s --chunk-size 31
     expect_status 1
-    expect_stderr_has "seccs: invalid store configuration: unsupported chunk size 31"
+    expect_stderr "seccs: invalid --chunk-size 31: wrapper AES_SIV_256 needs a chunk size of at least 32 bytes (twice its 16-byte digest); choose 32 or more, for example 256 (the default)"
 
     seccs init s --wrapper AES_SIV_512
     expect_status 1
@@ -414,7 +414,7 @@ test_dedup_second_put() {
     [[ $(cut -f2 "$out") == deleted ]] || fail "second delete: $(cat "$out")"
     seccs delete s "$ref"
     expect_status 2
-    expect_stderr_has "seccs: cannot delete content $ref from s; the store is unchanged: reference count of node"
+    expect_stderr "seccs: cannot delete content $ref: it is not stored in s (deleted already, or never stored), and the store is unchanged; if a references file lists it, remove it there"
 }
 
 test_wrong_key_file() {
@@ -511,7 +511,7 @@ test_unknown_reference() {
 
     seccs delete s "$unknown"
     expect_status 2
-    expect_stderr_has "reference count of node 00112233445566778899aabbccddeeff not found"
+    expect_stderr "seccs: cannot delete content $unknown: it is not stored in s (deleted already, or never stored), and the store is unchanged; if a references file lists it, remove it there"
 
     seccs get s abc
     expect_status 1
@@ -780,6 +780,191 @@ result: repaired" "repair result"
     expect_stderr "seccs: invalid content reference 'not-a-reference' on line 2 of bad-refs.txt: store s takes references of 48 hex digits, as 'seccs put' prints them"
 }
 
+# The "First steps" of cli/README-section.md, with the removal of the deleted
+# reference from refs.txt that keeps the last check clean.
+test_readme_first_steps() {
+    seccs init notes.db
+    expect_status 0
+    printf 'Hello, sec-cs!\n' >hello.txt
+    seq 1 200000 >numbers.txt
+    sed 's/^100000$/one hundred thousand/' numbers.txt >numbers-v2.txt
+
+    seccs put notes.db hello.txt numbers.txt numbers-v2.txt
+    expect_status 0
+    cat "$out" >>refs.txt
+    local hello_ref
+    hello_ref=$(ref_of_line 1)
+    expect_equal "$(cut -f2,4 "$out")" "new	hello.txt
+new	numbers.txt
+new	numbers-v2.txt" "put lines"
+
+    seccs get notes.db "$hello_ref"
+    expect_status 0
+    expect_stdout "Hello, sec-cs!"
+
+    seccs check notes.db --refs refs.txt
+    expect_status 0
+    expect_equal "$(tail -n 1 "$out")" "result: clean" "check after the puts"
+
+    seccs delete notes.db "$hello_ref"
+    expect_status 0
+    expect_stdout "$hello_ref	deleted	49"
+
+    # Before the line is removed, the check names it.
+    seccs check notes.db --refs refs.txt
+    expect_status 3
+    expect_equal "$(tail -n 2 "$out")" "not stored: $hello_ref (line 1 of refs.txt)
+result: refs-not-stored" "check before removing the deleted reference"
+
+    grep -v "$hello_ref" refs.txt >refs.tmp && mv refs.tmp refs.txt
+    seccs check notes.db --refs refs.txt
+    expect_status 0
+    expect_equal "$(tail -n 1 "$out")" "result: clean" "check after the delete"
+    expect_stderr ""
+}
+
+# A references file that still lists a deleted content names the stale lines and
+# what to do, instead of calling the store damaged.
+test_check_deleted_reference() {
+    seccs init s
+    make_data a.bin 40000 18
+    make_data b.bin 40000 19
+    seccs put s a.bin b.bin
+    expect_status 0
+    cp "$out" refs.txt
+    local a_ref b_ref
+    a_ref=$(ref_of_line 1)
+    b_ref=$(ref_of_line 2)
+    seccs delete s "$a_ref"
+    expect_status 0
+    entry_stats s >stats.before
+
+    seccs check s --refs refs.txt
+    expect_status 3
+    expect_equal "$(tail -n 5 "$out")" "missing nodes: 1
+corrupt nodes: 0
+repaired entries: 0
+not stored: $a_ref (line 1 of refs.txt)
+result: refs-not-stored" "check with a deleted reference"
+    expect_stderr "seccs: 1 held reference in refs.txt is not stored in s (deleted, or never stored): remove it from refs.txt (see the 'not stored' lines) and run the check again"
+
+    # Repair leaves the remaining contents alone: the stale line holds no node.
+    seccs check s --refs refs.txt --repair
+    expect_status 3
+    expect_equal "$(tail -n 1 "$out")" "result: refs-not-stored" "repair with a deleted reference"
+    entry_stats s >stats.after
+    expect_same_file stats.after stats.before
+
+    grep -v "$a_ref" refs.txt >refs.tmp && mv refs.tmp refs.txt
+    seccs check s --refs refs.txt
+    expect_status 0
+    expect_equal "$(tail -n 1 "$out")" "result: clean" "check after removing the line"
+
+    # Two stale lines on standard input, and a wrong count besides.
+    printf '%s\n%s\n%s\n' "$a_ref" "$b_ref" "$a_ref" >stdin-refs.txt
+    sql s "UPDATE entries SET value = CAST('5' AS BLOB) WHERE key = ?" "x:${b_ref:0:32}72"
+    seccs_stdin stdin-refs.txt check s --refs -
+    expect_status 3
+    expect_equal "$(tail -n 3 "$out")" "not stored: $a_ref (line 1 of standard input)
+not stored: $a_ref (line 3 of standard input)
+result: refs-not-stored" "check with stale lines on standard input"
+    expect_stderr "seccs: 2 held references on standard input are not stored in s (deleted, or never stored): remove them from that list (see the 'not stored' lines) and run the check again
+seccs: store s also does not match the held references (orphan nodes: 0, wrong counts: 1, orphan counts: 0): once the references are fixed, run the check again, with --repair if they list every content you hold"
+    sql s "UPDATE entries SET value = CAST('1' AS BLOB) WHERE key = ?" "x:${b_ref:0:32}72"
+
+    # A lost leaf of a held content is damage, reported after the stale line.
+    local leaf
+    leaf=$(sql s "SELECT key FROM entries WHERE length(key) = 16 AND key != ? ORDER BY key LIMIT 1" "x:${b_ref:0:32}")
+    sql s "DELETE FROM entries WHERE key = ?" "x:$leaf"
+    printf '%s\n%s\n' "$b_ref" "$a_ref" >refs.txt
+    seccs check s --refs refs.txt
+    expect_status 3
+    expect_equal "$(tail -n 5 "$out")" "missing nodes: 2
+corrupt nodes: 0
+repaired entries: 0
+not stored: $a_ref (line 2 of refs.txt)
+result: damaged" "check with a stale line and a lost leaf"
+    expect_stderr "seccs: 1 held reference in refs.txt is not stored in s (deleted, or never stored): remove it from refs.txt (see the 'not stored' lines) and run the check again
+seccs: store s is damaged (missing nodes: 1, corrupt nodes: 0): held contents that use these nodes cannot be read, and repair cannot bring them back; restore the database from a backup"
+}
+
+# Messages of libseccs that name its C API options (ignore_rc, custom level-size
+# functions) are replaced by ones in the terms of the seccs command.
+test_errors_in_cli_terms() {
+    seccs init w.db --chunk-size 16
+    expect_status 1
+    expect_stderr "seccs: invalid --chunk-size 16: wrapper AES_SIV_256 needs a chunk size of at least 32 bytes (twice its 16-byte digest); choose 32 or more, for example 256 (the default)"
+
+    seccs init w.db --wrapper HMAC_SHA_256 --chunk-size 63
+    expect_status 1
+    expect_stderr "seccs: invalid --chunk-size 63: wrapper HMAC_SHA_256 needs a chunk size of at least 64 bytes (twice its 32-byte digest); choose 64 or more, for example 256 (the default)"
+    [[ ! -e w.db && ! -e w.db.key ]] || fail "a rejected init left w.db or w.db.key behind"
+
+    seccs init w.db --chunk-size 32
+    expect_status 0
+    make_data f.bin 5000 20
+    seccs put w.db f.bin
+    expect_status 0
+    local ref
+    ref=$(ref_of_line 1)
+    printf '%s\n' "$ref" >refs.txt
+
+    # A root without its count entry: something other than seccs altered the store.
+    sql w.db "DELETE FROM entries WHERE key = ?" "x:${ref:0:32}72"
+    seccs delete w.db "$ref"
+    expect_status 3
+    expect_stderr "seccs: cannot delete content $ref from w.db: its root node has no reference count entry, so the database was altered; the store is unchanged. Run 'seccs check w.db --refs FILE --repair' with FILE listing every content you hold to restore the count"
+    seccs check w.db --refs refs.txt --repair
+    expect_status 0
+    seccs delete w.db "$ref"
+    expect_status 0
+    expect_equal "$(cut -f2 "$out")" deleted "delete after the repair"
+
+    seccs delete w.db "$ref"
+    expect_status 2
+    expect_stderr "seccs: cannot delete content $ref: it is not stored in w.db (deleted already, or never stored), and the store is unchanged; if a references file lists it, remove it there"
+
+    # A chunk size that init rejects can only come from an altered configuration row.
+    sql w.db "UPDATE config SET value = '16' WHERE name = 'chunk_size'"
+    seccs get w.db "$ref"
+    expect_status 3
+    expect_stderr "seccs: store w.db has an invalid chunk_size '16' in its configuration: the database was altered; restore it from a backup"
+}
+
+# make install puts the program beside the library, and it loads the installed
+# library, not the one in the build tree.
+test_make_install() {
+    if [[ ! -f $repo_top/cli/cli.mk ]] || ! command -v make >/dev/null; then
+        echo "    make or cli/cli.mk not found"
+        return 77
+    fi
+    local prefix=$PWD/prefix
+    # The variables of an outer make (make cli-test PREFIX=...) must not reach this one.
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$repo_top" --no-print-directory install \
+        PREFIX="$prefix" DESTDIR= >make.out 2>&1
+    local code=$?
+    if (( code != 0 )); then
+        fail "make install failed (exit $code): $(tail -n 5 make.out)"
+        return
+    fi
+    [[ -x $prefix/bin/seccs ]] || fail "make install did not install $prefix/bin/seccs"
+
+    # shellcheck disable=SC2086
+    env -u LD_LIBRARY_PATH $runner "$prefix/bin/seccs" --version >version.out 2>version.err
+    expect_equal "$?" 0 "exit code of the installed seccs --version"
+    grep -qE '^seccs [0-9.]+ \(libseccs [0-9.]+' version.out \
+        || fail "installed seccs --version: $(cat version.out version.err)"
+    env -u LD_LIBRARY_PATH ldd "$prefix/bin/seccs" >ldd.out
+    grep -qF "$prefix/lib/libseccs.so.0 " ldd.out \
+        || fail "installed seccs does not load $prefix/lib/libseccs.so.0: $(grep libseccs ldd.out)"
+
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$repo_top" --no-print-directory uninstall \
+        PREFIX="$prefix" DESTDIR= >make.out 2>&1
+    expect_equal "$?" 0 "exit code of make uninstall"
+    [[ ! -e $prefix/bin/seccs ]] || fail "make uninstall left $prefix/bin/seccs"
+    [[ ! -e $prefix/lib/libseccs.so.0 ]] || fail "make uninstall left $prefix/lib/libseccs.so.0"
+}
+
 test_golden_vectors() {
     if [[ ! -f $golden_dir/store.jsonl ]]; then
         echo "    golden vectors not found in $golden_dir"
@@ -811,6 +996,10 @@ all_tests=(
     test_get_output_atomic
     test_put_killed_midway
     test_check_and_repair
+    test_readme_first_steps
+    test_check_deleted_reference
+    test_errors_in_cli_terms
+    test_make_install
     test_golden_vectors
 )
 selected=(${SECCS_TESTS:-${all_tests[@]}})
