@@ -5,8 +5,8 @@
  *
  * Usage: ffi_bench CHUNK_SIZE MIB REPETITIONS
  * Prints one line: RESULT memory_put=MB/s memory_get=MB/s c_backend_put=MB/s
- * c_backend_get=MB/s (MB = 10^6 bytes), medians of REPETITIONS runs over MIB MiB of the
- * same seeded random bytes as the Rust benchmark, with AES_SIV_256.
+ * c_backend_get=MB/s contended_runs=N (MB = 10^6 bytes), medians of REPETITIONS runs
+ * over MIB MiB of the same seeded random bytes as the Rust benchmark, with AES_SIV_256.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "seccs.h"
 
@@ -57,6 +59,35 @@ static double now_seconds(void) {
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+/* CPU seconds used so far by the whole machine (/proc/stat) and by this process. */
+static void cpu_usage(double *machine, double *own) {
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  FILE *stat = fopen("/proc/stat", "r");
+  if (!stat || fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait,
+                      &irq, &softirq, &steal) != 8) {
+    fprintf(stderr, "ffi_bench: cannot read /proc/stat\n");
+    exit(1);
+  }
+  fclose(stat);
+  *machine = (double)(user + nice + system + irq + softirq + steal) / (double)sysconf(_SC_CLK_TCK);
+
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  *own = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+/* As in benches/throughput.rs: a run during which other processes used more than a
+ * tenth of a CPU is repeated after a pause, up to MAX_ATTEMPTS times. */
+enum { MAX_ATTEMPTS = 6 };
+static int contended_runs;
+
+static bool quiet_since(double machine_before, double own_before, double elapsed) {
+  double machine, own;
+  cpu_usage(&machine, &own);
+  return (machine - machine_before) - (own - own_before) <= 0.1 * elapsed + 0.02;
 }
 
 static double median(double *values, int count) {
@@ -235,12 +266,22 @@ static void measure(uint64_t chunk_size, seccs_backend (*new_backend)(void), con
   uint8_t reference[64];
 
   for (int run = 0; run < repetitions; run++) {
-    seccs_store *store = open_store(chunk_size, new_backend());
-    double start = now_seconds();
-    seccs_status status = seccs_put(store, content, length, false, reference, sizeof reference, NULL);
-    seconds[run] = now_seconds() - start;
-    if (status != SECCS_OK) fail("seccs_put", status);
-    seccs_free(store);
+    for (int attempt = 1;; attempt++) {
+      seccs_store *store = open_store(chunk_size, new_backend());
+      double machine, own;
+      cpu_usage(&machine, &own);
+      double start = now_seconds();
+      seccs_status status = seccs_put(store, content, length, false, reference, sizeof reference, NULL);
+      seconds[run] = now_seconds() - start;
+      bool quiet = quiet_since(machine, own, seconds[run]);
+      if (status != SECCS_OK) fail("seccs_put", status);
+      seccs_free(store);
+      if (quiet || attempt == MAX_ATTEMPTS) {
+        contended_runs += !quiet;
+        break;
+      }
+      sleep(1);
+    }
   }
   results[0] = (double)length / median(seconds, repetitions) / 1e6;
 
@@ -251,9 +292,19 @@ static void measure(uint64_t chunk_size, seccs_backend (*new_backend)(void), con
   uint8_t *buffer = checked_malloc(length);
   for (int run = 0; run < repetitions; run++) {
     size_t written = 0;
-    double start = now_seconds();
-    status = seccs_get(store, reference, reference_size, buffer, length, &written);
-    seconds[run] = now_seconds() - start;
+    for (int attempt = 1;; attempt++) {
+      double machine, own;
+      cpu_usage(&machine, &own);
+      double start = now_seconds();
+      status = seccs_get(store, reference, reference_size, buffer, length, &written);
+      seconds[run] = now_seconds() - start;
+      bool quiet = quiet_since(machine, own, seconds[run]);
+      if (status != SECCS_OK || quiet || attempt == MAX_ATTEMPTS) {
+        contended_runs += !quiet;
+        break;
+      }
+      sleep(1);
+    }
     if (status != SECCS_OK) fail("seccs_get", status);
     if (written != length || memcmp(buffer, content, length) != 0) {
       fprintf(stderr, "ffi_bench: seccs_get returned other bytes than were put\n");
@@ -285,8 +336,8 @@ int main(int argc, char **argv) {
   double memory[2], c_backend[2];
   measure(chunk_size, memory_backend_new, content, length, repetitions, memory);
   measure(chunk_size, c_backend_new, content, length, repetitions, c_backend);
-  printf("RESULT memory_put=%.1f memory_get=%.1f c_backend_put=%.1f c_backend_get=%.1f\n", memory[0], memory[1],
-         c_backend[0], c_backend[1]);
+  printf("RESULT memory_put=%.1f memory_get=%.1f c_backend_put=%.1f c_backend_get=%.1f contended_runs=%d\n",
+         memory[0], memory[1], c_backend[0], c_backend[1], contended_runs);
   free(content);
   return 0;
 }

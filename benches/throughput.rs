@@ -812,6 +812,7 @@ fn ffi_measurement(rows: &[(WrapperKind, u64, Measurement, Measurement)]) -> Opt
             "get C/Rust"
         ),
     ];
+    let mut contended = 0.0;
     for (kind, size, auto, _) in rows {
         if *kind != WrapperKind::AesSiv256 {
             continue;
@@ -832,6 +833,7 @@ fn ffi_measurement(rows: &[(WrapperKind, u64, Measurement, Measurement)]) -> Opt
                 String::from_utf8_lossy(&output.stderr)
             ),
         };
+        contended += value(&measured, "contended_runs");
         lines.push(format!(
             "{:>5}  {:>9.0} {:>9.0}  {:>9.0} {:>9.0}  {:>9.0} {:>9.0}  {:>10.2} {:>10.2}",
             size,
@@ -845,10 +847,10 @@ fn ffi_measurement(rows: &[(WrapperKind, u64, Measurement, Measurement)]) -> Opt
             value(&measured, "memory_get") / value(auto, "get"),
         ));
     }
-    lines.push(
+    lines.push(format!(
         "C/mem: the C ABI with the built-in memory backend; C/C: the C ABI with a hash-table \
-         backend written in C; ratios: C/mem over the Rust API."
-            .to_string(),
-    );
+         backend written in C; ratios: C/mem over the Rust API. Runs still contended: \
+         {contended:.0}."
+    ));
     Some(lines.join("\n"))
 }

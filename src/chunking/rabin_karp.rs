@@ -255,7 +255,7 @@ impl RabinKarp {
         buffers: &mut ScanBuffers,
         candidates: &mut Vec<Candidate>,
     ) {
-        debug_assert!(start >= self.window_size && lane_length % 8 == 0);
+        debug_assert!(start >= self.window_size && lane_length.is_multiple_of(8));
         let window = self.window_size;
         let lane_start = |lane: usize| start + lane * lane_length;
         let mut state: [u32; LANES] =

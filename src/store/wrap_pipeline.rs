@@ -14,6 +14,9 @@ use crate::chunking::Boundary;
 use crate::crypto::{CryptoWrapper, WrappedNode};
 use crate::error::Result;
 
+/// What the caller does with each leaf: called with the leaf's index, bytes and wrapping.
+pub(super) type ApplyLeaf<'a> = dyn FnMut(usize, &[u8], WrappedNode) -> Result<()> + 'a;
+
 /// Contents shorter than this are put on the calling thread alone, because starting a
 /// thread (tens of microseconds) would cost more than a small content's wrapping.
 const PARALLEL_PUT_MIN_LENGTH: usize = 1 << 20;
@@ -38,7 +41,7 @@ pub(super) fn for_each_wrapped_leaf(
     wrapper: &dyn CryptoWrapper,
     content: &[u8],
     boundaries: &[Boundary],
-    apply: &mut dyn FnMut(usize, &[u8], WrappedNode) -> Result<()>,
+    apply: &mut ApplyLeaf<'_>,
 ) -> Result<()> {
     let helpers = if content.len() >= PARALLEL_PUT_MIN_LENGTH {
         std::thread::available_parallelism().map_or(1, usize::from) - 1
@@ -54,7 +57,7 @@ fn wrap_and_apply(
     content: &[u8],
     boundaries: &[Boundary],
     helpers: usize,
-    apply: &mut dyn FnMut(usize, &[u8], WrappedNode) -> Result<()>,
+    apply: &mut ApplyLeaf<'_>,
 ) -> Result<()> {
     let batches = leaf_batches(boundaries);
     let leaf = |index: usize| &content[boundaries[index].position..boundaries[index + 1].position];
