@@ -271,6 +271,7 @@ fn run_child(spec: &[&str]) {
             let only_put = *threads == "1";
             measure_store(kind, chunk_size.parse().expect("a chunk size"), only_put, &mut results);
         }
+        ["scaling"] => measure_scaling(&mut results),
         ["large-put", chunk_size] => {
             measure_large_put(chunk_size.parse().expect("a chunk size"), &mut results);
         }
@@ -473,6 +474,65 @@ fn measure_store(
     );
     results.push(("delete".to_string(), megabytes_per_second(length, delete_seconds)));
     results.push(("delete_peak_mib".to_string(), delete_peak / MIB));
+    results.push(("contended_runs".to_string(), CONTENDED_RUNS.load(Ordering::Relaxed) as f64));
+}
+
+/// Measures how much faster two threads do independent work than one on this machine:
+/// AES-SIV over 4096-byte pieces, and the chunker over pieces below the size at which it
+/// starts threads of its own. Virtual CPUs that share a physical core scale well below 2.
+fn measure_scaling(results: &mut Vec<(String, f64)>) {
+    let runs = repetitions();
+    let content = random_content(content_mib() << 20, SEED);
+    let siv = AesSiv256::new(&KEY, false).expect("a 32-byte key");
+    let chunker = RabinKarp::new(48, 0).expect("default window");
+    let sizes = level_sizes(4096, content.len());
+
+    let encrypt = |part: &mut [u8]| {
+        for chunk in part.chunks_mut(4096) {
+            std::hint::black_box(siv.encrypt_in_place(chunk, 0, false));
+        }
+    };
+    let chunk = |part: &[u8]| {
+        for piece in part.chunks((1 << 20) - 1) {
+            std::hint::black_box(chunker.boundaries(piece, &sizes));
+        }
+    };
+
+    let one = median_seconds(
+        runs,
+        || content.clone(),
+        |mut buffer| {
+            encrypt(&mut buffer);
+            buffer
+        },
+    );
+    let two = median_seconds(
+        runs,
+        || content.clone(),
+        |mut buffer| {
+            let (first, second) = buffer.split_at_mut(content.len() / 2);
+            std::thread::scope(|scope| {
+                scope.spawn(|| encrypt(first));
+                encrypt(second);
+            });
+            buffer
+        },
+    );
+    results.push(("aes_siv_scaling".to_string(), one / two));
+
+    let one = median_seconds(runs, || (), |()| chunk(&content));
+    let two = median_seconds(
+        runs,
+        || (),
+        |()| {
+            let (first, second) = content.split_at(content.len() / 2);
+            std::thread::scope(|scope| {
+                scope.spawn(|| chunk(first));
+                chunk(second);
+            });
+        },
+    );
+    results.push(("chunker_scaling".to_string(), one / two));
     results.push(("contended_runs".to_string(), CONTENDED_RUNS.load(Ordering::Relaxed) as f64));
 }
 
@@ -762,8 +822,16 @@ fn run_parent() {
         });
     }
 
+    let scaling = child(&["scaling"]);
+    println!(
+        "Machine scaling: independent work on {cpus} threads vs one: AES-SIV {:.2}x, \
+         chunker {:.2}x (the ceiling for a put's speed-up on this machine)",
+        value(&scaling, "aes_siv_scaling"),
+        value(&scaling, "chunker_scaling"),
+    );
     let contended: f64 = primitives
         .values()
+        .chain([&scaling])
         .chain(rows.iter().flat_map(|(_, _, auto, single)| [auto, single]))
         .map(|measured| value(measured, "contended_runs"))
         .sum();
