@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(const char *what, seccs_status status) {
-    fprintf(stderr, "%s failed: %s: %s\n", what, seccs_status_message(status),
+static int fail(const char *function, seccs_status status) {
+    fprintf(stderr, "%s failed: %s: %s\n", function, seccs_status_message(status),
             seccs_last_error_message());
     return 1;
 }

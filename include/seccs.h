@@ -443,10 +443,10 @@ typedef struct seccs_config {
   void *hooks_ctx;
   /**
    * Counts a superchunk that occurs twice in one content before its parent is stored
-   * once, so that deleting such a content reclaims all of its nodes. Default false,
-   * as in the Python package `seccs` 0.0.5, which counts the children of the second
-   * occurrence again and leaves them behind on delete; stores that hold such contents
-   * then differ from the Python package's in those count entries.
+   * once, so that deleting such a content reclaims all of its nodes. Default false, as
+   * in the Python package `seccs` 0.0.5, which counts the children of the second
+   * occurrence again and leaves them behind on delete. With true, stores that hold
+   * such contents differ from the Python package's in those count entries.
    */
   bool exact_reference_counts;
 } seccs_config;

@@ -16,8 +16,8 @@ fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// A 16 KiB random block twice: at S = 256 its level-1 superchunks (about 4 KiB) repeat
-/// before the level-2 superchunk that lists both copies is stored.
+/// Returns a 16 KiB random block twice. At S = 256 its level-1 superchunks (about 4 KiB)
+/// repeat before the level-2 superchunk that lists both copies is stored.
 fn repeated_block_content() -> Vec<u8> {
     let block = pseudo_random(16 << 10, 11);
     [block.as_slice(), block.as_slice()].concat()

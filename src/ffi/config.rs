@@ -117,10 +117,10 @@ pub struct seccs_config {
     /// Passed to both hooks. Not owned by the store: keep it valid until `seccs_free`.
     pub hooks_ctx: *mut c_void,
     /// Counts a superchunk that occurs twice in one content before its parent is stored
-    /// once, so that deleting such a content reclaims all of its nodes. Default false,
-    /// as in the Python package `seccs` 0.0.5, which counts the children of the second
-    /// occurrence again and leaves them behind on delete; stores that hold such contents
-    /// then differ from the Python package's in those count entries.
+    /// once, so that deleting such a content reclaims all of its nodes. Default false, as
+    /// in the Python package `seccs` 0.0.5, which counts the children of the second
+    /// occurrence again and leaves them behind on delete. With true, stores that hold
+    /// such contents differ from the Python package's in those count entries.
     pub exact_reference_counts: bool,
 }
 
