@@ -1,7 +1,7 @@
 # Benchmarks, included by the top-level Makefile. See docs/benchmarks.md.
 #
 #   make bench           throughput, peak memory and targets of put/get/delete against the
-#                        primitives, plus the C-ABI timings (about 5 minutes on 2 CPUs)
+#                        primitives, plus the C-ABI timings (5 to 10 minutes on 2 CPUs)
 #   make bench-storage   bytes stored vs raw for the demo's cached releases, with a plot
 #                        (needs the tars from scripts/fetch-releases.sh and python3 with
 #                        matplotlib for the plot)
