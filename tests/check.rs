@@ -1,19 +1,14 @@
 //! Store::check and repair on a store with planted damage.
 
+mod common;
+
 use std::sync::Arc;
 
 use seccs::{Backend, Error, MemoryBackend, Store, WrapperKind};
 
+/// Returns `length` seeded random bytes.
 fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    common::random_content(seed, length, 256)
 }
 
 fn new_store() -> (Arc<MemoryBackend>, Store) {

@@ -1,19 +1,14 @@
 //! Reference counts of contents in which one superchunk occurs twice.
 
+mod common;
+
 use std::sync::Arc;
 
 use seccs::{MemoryBackend, Store, WrapperKind};
 
+/// Returns `length` seeded random bytes.
 fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
+    common::random_content(seed, length, 256)
 }
 
 /// Returns a 16 KiB random block twice. At S = 256 its level-1 superchunks (about 4 KiB)
