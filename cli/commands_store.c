@@ -25,8 +25,9 @@ int command_init(const struct command_args *args)
     if (code == CLI_EXIT_OK) {
         char chunking[64];
         chunking_format(config, chunking, sizeof chunking);
-        printf("created store %s: wrapper %s, chunk size %" PRIu64 ", chunking %s\n", path,
-               wrapper_name(config->wrapper), config->chunk_size, chunking);
+        printf("created store %s: wrapper %s, chunk size %" PRIu64 ", chunking %s%s\n", path,
+               wrapper_name(config->wrapper), config->chunk_size, chunking,
+               config->exact_counts ? ", exact reference counts" : "");
         if (creation.key_generated)
             printf("wrote a new key to %s: keep a copy in a safe place, without it the "
                    "contents cannot be read\n", creation.key_path);
@@ -359,7 +360,7 @@ int command_stats(const struct command_args *args)
         printf("wrapper: %s\n", wrapper_name(store.config.wrapper));
         printf("chunk size: %" PRIu64 "\n", store.config.chunk_size);
         printf("chunking: %s\n", chunking);
-        printf("reference counting: key-suffix\n");
+        printf("reference counting: %s\n", reference_counting_name(&store.config));
         printf("created with: libseccs %s\n", created_with ? created_with : "(unknown)");
         printf("nodes: %" PRIu64 "\n", stats.nodes);
         printf("node bytes: %" PRIu64 "\n", stats.node_bytes);

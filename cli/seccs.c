@@ -28,12 +28,13 @@ struct command {
     "  --chunk-size N      must match the store's chunk size, if given\n"                    \
     "  --wrapper NAME      must match the store's crypto wrapper, if given\n"                \
     "  --chunking SPEC     must match the store's chunking, if given\n"                      \
+    "  --exact-counts      only accepted on a store created with it\n"                      \
     "  -h, --help          show this help\n"
 
 static const struct command COMMANDS[] = {
     {"init", command_init, 0,
      "Usage: seccs init STORE [--chunk-size N] [--wrapper NAME] [--chunking SPEC]\n"
-     "                        [--key-file PATH]\n"
+     "                        [--exact-counts] [--key-file PATH]\n"
      "\n"
      "Create a new, empty store: the SQLite database STORE, which records the\n"
      "configuration below, and for keyed wrappers a key file. An existing STORE is\n"
@@ -46,6 +47,12 @@ static const struct command COMMANDS[] = {
      "                      AES_SIV_256, AES_SIV_256_DISTINGUISHED_ROOT (encrypted)\n"
      "  --chunking SPEC     rabin-karp (window 48 bytes, seed 0; the default),\n"
      "                      rabin-karp:WINDOW:SEED, or static (fixed-size chunks)\n"
+     "  --exact-counts      count a superchunk that occurs twice in one content\n"
+     "                      exactly, so deleting the content removes all its nodes.\n"
+     "                      Off by default: the Python package seccs 0.0.5 counts the\n"
+     "                      children of the second occurrence again and leaves them\n"
+     "                      behind on delete, and only the default keeps the count\n"
+     "                      entries byte-identical to that package's\n"
      "  --key-file PATH     use the key in PATH if it exists, else write a new random\n"
      "                      32-byte key there (default: a new key in STORE.key)\n"
      "  -h, --help          show this help\n"
@@ -132,7 +139,7 @@ static const char MAIN_HELP[] =
     "\n"
     "Options of every command:\n"
     "  --key-file PATH       key file of a keyed wrapper (default: STORE.key)\n"
-    "  --chunk-size N, --wrapper NAME, --chunking SPEC\n"
+    "  --chunk-size N, --wrapper NAME, --chunking SPEC, --exact-counts\n"
     "                        set the configuration at init; afterwards the store\n"
     "                        records it, and a contradicting option is an error\n"
     "  -h, --help            show help; 'seccs COMMAND --help' for a command\n"
@@ -154,6 +161,7 @@ enum {
     OPTION_CHUNK_SIZE = 256,
     OPTION_WRAPPER,
     OPTION_CHUNKING,
+    OPTION_EXACT_COUNTS,
     OPTION_KEY_FILE,
     OPTION_REFS,
     OPTION_REPAIR
@@ -179,6 +187,7 @@ static int parse_arguments(const struct command *command, int argc, char **argv,
     options[count++] = (struct option){"chunk-size", required_argument, NULL, OPTION_CHUNK_SIZE};
     options[count++] = (struct option){"wrapper", required_argument, NULL, OPTION_WRAPPER};
     options[count++] = (struct option){"chunking", required_argument, NULL, OPTION_CHUNKING};
+    options[count++] = (struct option){"exact-counts", no_argument, NULL, OPTION_EXACT_COUNTS};
     options[count++] = (struct option){"key-file", required_argument, NULL, OPTION_KEY_FILE};
     options[count++] = (struct option){"help", no_argument, NULL, 'h'};
     if (command->extra_options & ACCEPTS_OUTPUT)
@@ -209,6 +218,9 @@ static int parse_arguments(const struct command *command, int argc, char **argv,
             break;
         case OPTION_CHUNKING:
             code = store_options_set_chunking(&args->store, optarg);
+            break;
+        case OPTION_EXACT_COUNTS:
+            store_options_set_exact_counts(&args->store);
             break;
         case OPTION_KEY_FILE:
             args->store.key_file = optarg;

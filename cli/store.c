@@ -188,6 +188,22 @@ int store_options_set_chunking(struct store_options *options, const char *text)
     return CLI_EXIT_OK;
 }
 
+void store_options_set_exact_counts(struct store_options *options)
+{
+    options->config.exact_counts = true;
+    options->has_exact_counts = true;
+}
+
+/* Stores made without --exact-counts keep the value they always had, so they open as
+ * before. */
+static const char REFCOUNT_KEY_SUFFIX[] = "key-suffix";
+static const char REFCOUNT_KEY_SUFFIX_EXACT[] = "key-suffix-exact";
+
+const char *reference_counting_name(const struct store_config *config)
+{
+    return config->exact_counts ? REFCOUNT_KEY_SUFFIX_EXACT : REFCOUNT_KEY_SUFFIX;
+}
+
 /* ---- libseccs stores ---- */
 
 static void fill_seccs_config(const struct store_config *config, const struct store_key *key,
@@ -200,6 +216,7 @@ static void fill_seccs_config(const struct store_config *config, const struct st
     out->window_size = config->window_size;
     out->seed = config->seed;
     out->refcount = SECCS_REFCOUNT_KEY_SUFFIX;
+    out->exact_reference_counts = config->exact_counts;
     if (key != NULL) {
         out->key = key->bytes;
         out->key_len = key->len;
@@ -299,7 +316,8 @@ static int write_new_database(const char *path, const struct store_config *confi
             code = sqlite_backend_config_set(db, "seed", number);
     }
     if (code == CLI_EXIT_OK)
-        code = sqlite_backend_config_set(db, "reference_counting", "key-suffix");
+        code = sqlite_backend_config_set(db, "reference_counting",
+                                          reference_counting_name(config));
     if (code == CLI_EXIT_OK && key_check != NULL)
         code = sqlite_backend_config_set(db, "key_check", key_check);
     if (code == CLI_EXIT_OK)
@@ -506,7 +524,11 @@ static int load_config(struct store *store, char **key_check)
         return code;
 
     code = sqlite_backend_config_get(store->db, "reference_counting", &text);
-    if (code == CLI_EXIT_OK && (text == NULL || strcmp(text, "key-suffix") != 0))
+    if (code == CLI_EXIT_OK && text != NULL && strcmp(text, REFCOUNT_KEY_SUFFIX) == 0)
+        config->exact_counts = false;
+    else if (code == CLI_EXIT_OK && text != NULL && strcmp(text, REFCOUNT_KEY_SUFFIX_EXACT) == 0)
+        config->exact_counts = true;
+    else if (code == CLI_EXIT_OK)
         code = invalid_config(store->path, "reference_counting", text);
     free(text);
     if (code != CLI_EXIT_OK)
@@ -545,6 +567,13 @@ static int check_options(const struct store *store, const struct store_options *
         return cli_error(CLI_EXIT_USAGE, "--chunking %s contradicts the chunking %s of store "
                          "%s: drop the option, the store records its configuration",
                          given_chunking, stored_chunking, store->path);
+
+    /* The option only turns exact counts on, so it can only contradict a store without. */
+    if (options->has_exact_counts && given->exact_counts != stored->exact_counts)
+        return cli_error(CLI_EXIT_USAGE, "--exact-counts (reference counting %s) contradicts "
+                         "the reference counting %s of store %s: drop the option, the store "
+                         "records its configuration", reference_counting_name(given),
+                         reference_counting_name(stored), store->path);
 
     if (options->key_file != NULL && !wrapper_is_keyed(stored->wrapper))
         return cli_error(CLI_EXIT_USAGE, "--key-file %s given, but store %s uses wrapper "

@@ -6,7 +6,10 @@
  *   wrapper             crypto wrapper name, e.g. "AES_SIV_256"
  *   chunking            "rabin-karp" or "static"
  *   window_size, seed   Rabin-Karp parameters (rabin-karp only)
- *   reference_counting  "key-suffix": counts live beside the nodes, under key + "r"
+ *   reference_counting  "key-suffix": counts live beside the nodes, under key + "r", as
+ *                       the Python package seccs 0.0.5 keeps them. "key-suffix-exact"
+ *                       (--exact-counts) keeps the same entries, but counts a superchunk
+ *                       that occurs twice in one content exactly.
  *   key_check           keyed wrappers only: hex digest of a fixed label under the key
  *   created_with        libseccs version that created the store, for information
  */
@@ -26,6 +29,7 @@ struct store_config {
     seccs_chunking chunking;
     uint32_t window_size;   /* Rabin-Karp only */
     uint32_t seed;          /* Rabin-Karp only */
+    bool exact_counts;      /* libseccs exact_reference_counts */
 };
 
 /* Configuration options from the command line. At init they set the configuration;
@@ -35,6 +39,7 @@ struct store_options {
     bool has_chunk_size;
     bool has_wrapper;
     bool has_chunking;
+    bool has_exact_counts;
     const char *key_file;   /* NULL: STORE.key */
 };
 
@@ -45,6 +50,12 @@ void store_options_init(struct store_options *options);
 int store_options_set_chunk_size(struct store_options *options, const char *text);
 int store_options_set_wrapper(struct store_options *options, const char *text);
 int store_options_set_chunking(struct store_options *options, const char *text);
+
+/* Sets --exact-counts. */
+void store_options_set_exact_counts(struct store_options *options);
+
+/* Returns the reference counting as the config table records it, e.g. "key-suffix". */
+const char *reference_counting_name(const struct store_config *config);
 
 /* Returns the wrapper's name as libseccs and the Python package seccs spell it. */
 const char *wrapper_name(seccs_wrapper wrapper);

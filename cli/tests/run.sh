@@ -586,6 +586,52 @@ test_contradicting_options() {
     expect_equal "$(cut -f2 "$out")" new "put with matching options"
 }
 
+test_exact_counts() {
+    # One random 16 KiB block twice: the second half repeats superchunks of the first.
+    # The fixed key makes the tree, and so the count entries, the same on every run.
+    python3 -c '
+import random, sys
+block = random.Random(12).randbytes(16384)
+open(sys.argv[1], "wb").write(block + block)' twice.bin
+    printf '%032d' 7 >s.key
+
+    seccs init exact --key-file s.key --exact-counts
+    expect_status 0
+    expect_stdout "created store exact: wrapper AES_SIV_256, chunk size 256, chunking rabin-karp:48:0, exact reference counts
+using the key in s.key"
+    expect_equal "$(sql exact "SELECT value FROM config WHERE name = 'reference_counting'")" \
+        key-suffix-exact "reference_counting row"
+    seccs put exact twice.bin --key-file s.key --exact-counts
+    expect_status 0
+    local ref
+    ref=$(ref_of_line 1)
+    seccs delete exact "$ref" --key-file s.key
+    expect_status 0
+    expect_stdout "$ref	deleted	21671"
+    seccs stats exact
+    expect_status 0
+    grep -qx 'reference counting: key-suffix-exact' "$out" || fail "stats lacks the exact counting"
+    grep -qx 'nodes: 0' "$out" || fail "exact counts left nodes: $(grep '^nodes' "$out")"
+    grep -qx 'reference counts: 0' "$out" || fail "exact counts left count entries"
+
+    # Counting as the Python package seccs 0.0.5 does leaves 8 nodes of this content
+    # behind, each with its count entry.
+    seccs init compat --key-file s.key
+    expect_status 0
+    seccs put compat twice.bin --key-file s.key
+    expect_equal "$(ref_of_line 1)" "$ref" "reference in the default store"
+    seccs delete compat "$ref" --key-file s.key
+    expect_status 0
+    seccs stats compat
+    grep -qx 'reference counting: key-suffix' "$out" || fail "stats lacks the default counting"
+    grep -qx 'nodes: 8' "$out" || fail "default counting: $(grep '^nodes' "$out"), expected 8"
+    grep -qx 'reference counts: 8' "$out" || fail "default counting left $(grep '^reference counts' "$out")"
+
+    seccs put compat twice.bin --key-file s.key --exact-counts
+    expect_status 1
+    expect_stderr "seccs: --exact-counts (reference counting key-suffix-exact) contradicts the reference counting key-suffix of store compat: drop the option, the store records its configuration"
+}
+
 test_other_wrappers() {
     make_data f.bin 70000 11
 
@@ -996,6 +1042,7 @@ all_tests=(
     test_unknown_reference
     test_missing_files
     test_contradicting_options
+    test_exact_counts
     test_other_wrappers
     test_get_output_atomic
     test_put_killed_midway
