@@ -42,6 +42,8 @@ pub mod reference;
 pub mod refcount;
 mod shape;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 
 pub use backend::{Backend, BackendError, MemoryBackend};
 pub use check::CheckReport;

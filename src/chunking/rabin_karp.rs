@@ -595,6 +595,7 @@ impl<'a> Merge<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::random_bytes;
 
     /// Computes the boundaries byte at a time, as the definition reads: one rolling
     /// window per level, restarted from the zero window after every boundary of a higher
@@ -650,18 +651,6 @@ mod tests {
             .collect()
     }
 
-    /// Deterministic pseudo-random bytes (xorshift64*), so failures reproduce.
-    fn random_bytes(seed: u64, length: usize) -> Vec<u8> {
-        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        (0..length)
-            .map(|_| {
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
-                (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-            })
-            .collect()
-    }
 
     /// Content with long runs of one byte and repeated blocks, where windows repeat.
     fn repetitive_bytes(seed: u64, length: usize) -> Vec<u8> {

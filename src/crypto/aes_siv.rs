@@ -600,6 +600,7 @@ fn xor_into(target: &mut [u8], source: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::random_bytes;
     use aes_siv::siv::Aes128Siv;
 
     fn hex(text: &str) -> Vec<u8> {
@@ -609,18 +610,6 @@ mod tests {
             .collect()
     }
 
-    /// Deterministic pseudo-random bytes (xorshift64*), so failures reproduce.
-    fn random_bytes(seed: u64, length: usize) -> Vec<u8> {
-        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        (0..length)
-            .map(|_| {
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
-                (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-            })
-            .collect()
-    }
 
     /// Encrypts with the `aes-siv` crate and the wrapper's associated data.
     fn crate_encrypt(key: &[u8], ad: &[u8], plaintext: &[u8]) -> (Vec<u8>, Vec<u8>) {
