@@ -135,7 +135,7 @@ pub unsafe extern "C" fn seccs_reference_size(store: *const seccs_store) -> usiz
 /// that, or nothing is stored and `SECCS_BUFFER_TOO_SMALL` is returned. Storing a content
 /// that is already there adds no nodes. Unless `ignore_rc`, the put counts one reference,
 /// to be released by one `seccs_delete` with `ignore_rc = false`; a put with `ignore_rc`
-/// must be deleted with `ignore_rc` too. When `is_new` is not NULL, `*is_new` tells whether
+/// must be deleted with `ignore_rc` too. When `is_new` is not NULL, `*is_new` is set to whether
 /// the content's root node was written by this call. The outputs are written only on
 /// success.
 ///
@@ -395,9 +395,10 @@ pub unsafe extern "C" fn seccs_buffer_free(buf: *mut u8, len: usize) {
 
 /// Deletes the content of `ref`.
 ///
-/// Unless `ignore_rc`, the content's count drops by one and its nodes are removed only
-/// when no other put holds them; with `ignore_rc`, the root node and every node whose
-/// count reaches zero are removed at once. Nodes shared with other contents stay.
+/// Unless `ignore_rc`, the content's count drops by one, and its nodes are removed only
+/// when no other put still references them. With `ignore_rc`, the root node and every
+/// node whose count reaches zero are removed at once. Nodes shared with other contents
+/// stay.
 ///
 /// Returns `SECCS_OK`, `SECCS_NULL_ARGUMENT`, `SECCS_INVALID_REFERENCE`,
 /// `SECCS_MISSING_REFERENCE_COUNT` (a counted delete of a content stored with ignore_rc or
