@@ -59,7 +59,9 @@ impl<'a> Input<'a> {
     }
 }
 
-fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
+/// Returns `length` bytes of a xorshift64 stream seeded with `seed`. The test support
+/// module re-exports it, because the fuzz crate includes this file on its own.
+pub fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..length)
         .map(|_| {

@@ -18,18 +18,7 @@ use seccs::{
     WrapperKind,
 };
 
-/// Returns `length` bytes of a xorshift64 stream seeded with `seed`.
-pub fn pseudo_random(length: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
+pub use fuzz_targets::pseudo_random;
 
 /// Returns `base` with `replacement` written over it at `offset`, so that the result
 /// shares every chunk of `base` except those around the change.
