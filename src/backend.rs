@@ -104,7 +104,7 @@ impl MemoryBackend {
         self.lock().len()
     }
 
-    /// Tells whether the backend holds no entries.
+    /// Tells whether the backend has no entries.
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }

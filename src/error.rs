@@ -108,7 +108,7 @@ pub enum Error {
         key: String,
         /// Height of the node.
         height: u32,
-        /// What is wrong, with the sizes involved.
+        /// Description of the fault, with the sizes involved.
         reason: String,
     },
 
@@ -140,7 +140,7 @@ pub enum Error {
     Unsupported {
         /// The operation that was requested.
         operation: &'static str,
-        /// What is missing and what to do.
+        /// Missing capability and the remedy.
         hint: &'static str,
     },
 

@@ -83,7 +83,7 @@ impl StoreBuilder {
     /// once, not twice (default: off, as in `seccs` 0.0.5).
     ///
     /// The Python package stores the second occurrence again, because its count is
-    /// still 0, and so counts its children a second time; deleting the content then
+    /// still 0, and so counts its children a second time. Deleting the content then
     /// leaves them behind. With this option every content's delete reclaims all of its
     /// nodes, but stores that hold such contents differ from the Python package's in
     /// those count entries.

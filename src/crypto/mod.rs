@@ -24,7 +24,7 @@ pub struct WrappedNode {
     pub key: Vec<u8>,
 }
 
-/// Why a stored value failed verification.
+/// Reason a stored value failed verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyError {
     /// An unkeyed digest did not match: the data was altered or misplaced.
@@ -129,7 +129,7 @@ pub trait CryptoWrapper: Send + Sync {
 
     /// Tells whether `stored`, read under `wrapped.key`, verifies as a node at `height`
     /// and contains `value`, where `wrapped` is `wrap(value, height, is_root)`. The store
-    /// asks this before reusing a node. The default unwraps and compares; the built-in
+    /// calls it before reusing a node. The default unwraps and compares; the built-in
     /// wrappers override it with a byte comparison of `stored` and `wrapped.value`,
     /// which for them gives the same answer without decrypting.
     fn stored_matches(

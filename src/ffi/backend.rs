@@ -18,7 +18,7 @@ pub const SECCS_BACKEND_OK: i32 = 0;
 /// Callback return code: the key is not in the backend.
 pub const SECCS_BACKEND_NOT_FOUND: i32 = 1;
 
-/// Longest message, in bytes, that `seccs_backend_set_error_message` keeps.
+/// Maximum length, in bytes, of a message that `seccs_backend_set_error_message` keeps.
 const MAX_BACKEND_MESSAGE: usize = 1024;
 
 /// The place where a get callback puts the value it found. Opaque; valid only during the
